@@ -1,0 +1,147 @@
+"""File formats of DESIGN.md: network files, points files, JSON reports.
+
+Numbers are read exactly: "p/q", integers, decimal text; a JSON float literal is read
+from its decimal text (``0.1`` is 1/10).  NaN and Infinity are refused.  Outputs are
+written atomically (temporary file, then rename), so a failure never leaves half a file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import InputError
+from .net import Net
+from .numbers import fmt, to_rational
+
+__all__ = ["read_json", "load_net", "net_from_dict", "save_net", "load_points",
+           "points_from_obj", "write_atomic", "dumps"]
+
+
+def _no_constants(name):
+    raise InputError(f"{name} is not a number")
+
+
+def read_json(path) -> object:
+    """Parse a JSON file; JSON floats stay decimal text so they are read exactly later."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"{path}: cannot read ({e.__class__.__name__}: {e})") from None
+    try:
+        return json.loads(text, parse_float=str, parse_constant=_no_constants)
+    except InputError as e:
+        raise InputError(f"{path}: {e}") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    except (ValueError, RecursionError) as e:  # e.g. an integer with too many digits
+        raise InputError(f"{path}: {e}") from None
+
+
+def net_from_dict(obj, where: str = "") -> Net:
+    """Build a Net from the DESIGN.md dict; errors name ``where`` (the file)."""
+    pre = f"{where}: " if where else ""
+    if not isinstance(obj, dict):
+        raise InputError(f"{pre}network file must be a JSON object")
+    if obj.get("format", "exactrelu.net") != "exactrelu.net":
+        raise InputError(f"{pre}format is {obj.get('format')!r}, expected 'exactrelu.net'")
+    if obj.get("version", 1) != 1:
+        raise InputError(f"{pre}version {obj.get('version')!r} is not supported (expected 1)")
+    layers = obj.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise InputError(f"{pre}'layers' must be a non-empty list")
+    pairs = []
+    for l, lay in enumerate(layers):
+        if not isinstance(lay, dict) or "weight" not in lay or "bias" not in lay:
+            raise InputError(f"{pre}layer {l}: needs 'weight' and 'bias'")
+        pairs.append((lay["weight"], lay["bias"]))
+    d = obj.get("input_dim")
+    if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1):
+        raise InputError(f"{pre}input_dim={d!r} must be an integer >= 1")
+    domain = obj.get("domain")
+    if domain is not None:
+        if not isinstance(domain, list) or not all(isinstance(iv, list) and len(iv) == 2 for iv in domain):
+            raise InputError(f"{pre}domain must be a list of [lo, hi] pairs")
+    return Net(pairs, input_dim=d, domain=domain, where=pre)
+
+
+def load_net(path) -> Net:
+    return net_from_dict(read_json(path), where=str(path))
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, indent=1)
+
+
+def write_atomic(path, text: str) -> None:
+    """Write text to ``path`` through a temporary file in the same folder and a rename."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"{path}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_net(net: Net, path) -> None:
+    write_atomic(path, dumps(net.to_dict()) + "\n")
+
+
+def points_from_obj(obj, dim: int | None = None, where: str = "points") -> list[tuple[Fraction, ...]]:
+    """Points from ``{"points": [[...], ...]}`` or a bare list of lists."""
+    if isinstance(obj, dict):
+        if "points" not in obj:
+            raise InputError(f"{where}: needs a 'points' list")
+        obj = obj["points"]
+    if not isinstance(obj, list):
+        raise InputError(f"{where}: expected a list of points")
+    pts = []
+    for i, p in enumerate(obj):
+        if not isinstance(p, list):
+            raise InputError(f"{where}: point {i} is not a list")
+        if dim is not None and len(p) != dim:
+            raise InputError(f"{where}: point {i} has {len(p)} coordinates, expected {dim}")
+        pts.append(tuple(to_rational(v, what=f"{where}: point {i} coordinate {j}") for j, v in enumerate(p)))
+    return pts
+
+
+def load_points(path, dim: int | None = None):
+    return points_from_obj(read_json(path), dim, where=str(path))
+
+
+def parse_point(text: str, what: str = "point") -> tuple[Fraction, ...]:
+    """A comma-separated point: "3/16,5/16"."""
+    if not text or not text.strip():
+        raise InputError(f"{what}: empty")
+    return tuple(to_rational(t, what=f"{what} coordinate {i}") for i, t in enumerate(text.split(",")))
+
+
+def parse_box(text: str, d: int, what: str = "--box") -> tuple[tuple[Fraction, Fraction], ...]:
+    """A box: "0,1" (every axis) or "0,1:0,1/2" (per axis)."""
+    parts = text.split(":")
+    if len(parts) not in (1, d):
+        raise InputError(f"{what}: {len(parts)} intervals for input dimension {d}")
+    box = []
+    for i, part in enumerate(parts):
+        lohi = part.split(",")
+        if len(lohi) != 2:
+            raise InputError(f"{what}: interval {i} {part!r} must be 'lo,hi'")
+        lo, hi = (to_rational(t, what=f"{what} interval {i}") for t in lohi)
+        if lo > hi:
+            raise InputError(f"{what}: interval {i} has lo {fmt(lo)} > hi {fmt(hi)}")
+        box.append((lo, hi))
+    return tuple(box * d if len(parts) == 1 else box)

@@ -1,0 +1,120 @@
+"""Exact numbers: parsing, integer roots and logarithms of huge rationals.
+
+Every number enters exactrelu through :func:`to_rational`.  Python floats are refused
+where an exact value is required: ``0.1`` as a float is not 1/10, and a verdict built on
+it would be about a different number than the user wrote.  Decimal *text* is read exactly.
+"""
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+from .errors import InputError
+
+__all__ = ["to_rational", "fmt", "iroot_floor", "iroot_ceil", "log10", "MAX_EXPONENT",
+           "MAX_DIGITS", "is_power"]
+
+#: Largest decimal exponent accepted in text such as "1e-300": beyond it the number has
+#: more digits than any network file reasonably holds, and "1e999999999" would exhaust memory.
+MAX_EXPONENT = 10_000
+#: Largest number of digits accepted in one numeral.
+MAX_DIGITS = 100_000
+
+_RATIO = re.compile(r"\s*([+-]?\d+)\s*/\s*([+-]?\d+)\s*\Z")
+_DECIMAL = re.compile(r"\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*\Z")
+
+
+def to_rational(value, *, what: str = "number") -> Fraction:
+    """Read ``value`` exactly as a :class:`~fractions.Fraction`.
+
+    Accepts ``int``, ``Fraction``, and text: integers ("-3"), ratios ("1/256") and
+    decimals ("0.125", "1e-3", "2.5E+2").  ``what`` names the value in error messages.
+
+    >>> to_rational("0.1"), to_rational("3/-6"), to_rational(7)
+    (Fraction(1, 10), Fraction(-1, 2), Fraction(7, 1))
+    """
+    if isinstance(value, bool):
+        raise InputError(f"{what}: expected a number, got a boolean {value!r}")
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        raise InputError(f"{what}: got the float {value!r}; give exact text such as "
+                         f"'{value!r}' in quotes or 'p/q'")
+    if not isinstance(value, str):
+        raise InputError(f"{what}: expected a number, got {type(value).__name__}")
+    if len(value) > MAX_DIGITS:
+        raise InputError(f"{what}: numeral has {len(value)} characters (limit {MAX_DIGITS})")
+    m = _RATIO.match(value)
+    if m:
+        p, q = int(m.group(1)), int(m.group(2))
+        if q == 0:
+            raise InputError(f"{what}: zero denominator in {value!r}")
+        return Fraction(p, q)
+    m = _DECIMAL.match(value)
+    if m and (m.group(2) or m.group(3)):
+        sign, whole, frac, exp = m.groups()
+        frac = frac or ""
+        e = int(exp) if exp else 0
+        if abs(e) > MAX_EXPONENT:
+            raise InputError(f"{what}: exponent {e} in {value!r} is beyond +-{MAX_EXPONENT}")
+        digits = int((whole or "0") + frac)
+        e -= len(frac)
+        r = Fraction(digits * 10**e) if e >= 0 else Fraction(digits, 10**-e)
+        return -r if sign == "-" else r
+    raise InputError(f"{what}: {value!r} is not a number (use an integer, 'p/q' or decimal text)")
+
+
+def fmt(x: Fraction | int) -> str:
+    """Exact text of a rational: "p/q", or "p" when it is an integer."""
+    x = Fraction(x)
+    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+
+
+def iroot_floor(m: int, d: int) -> int:
+    """floor(m ** (1/d)) for integers m >= 0, d >= 1, by integer Newton iteration.
+
+    >>> iroot_floor(3125, 5), iroot_floor(3124, 5)
+    (5, 4)
+    """
+    if not isinstance(m, int) or not isinstance(d, int) or isinstance(m, bool):
+        raise InputError(f"iroot_floor: need integers, got m={m!r}, d={d!r}")
+    if m < 0 or d < 1:
+        raise InputError(f"iroot_floor: need m >= 0 and d >= 1, got m={m}, d={d}")
+    if m < 2 or d == 1:
+        return m
+    x = 1 << -(-m.bit_length() // d)  # 2^ceil(bits/d) >= m^(1/d)
+    while True:
+        y = ((d - 1) * x + m // x ** (d - 1)) // d
+        if y >= x:
+            return x
+        x = y
+
+
+def iroot_ceil(m: int, d: int) -> int:
+    """ceil(m ** (1/d)) by exact integer arithmetic (3125 gives 5 for d = 5, not 6)."""
+    r = iroot_floor(m, d)
+    return r if r**d == m else r + 1
+
+
+def is_power(m: int, d: int) -> bool:
+    """True when m is a perfect d-th power."""
+    return iroot_floor(m, d) ** d == m
+
+
+def _log10_int(n: int) -> float:
+    n = abs(n)
+    if n == 0:
+        return -math.inf
+    shift = max(0, n.bit_length() - 64)
+    return math.log10(n >> shift) + shift * math.log10(2)
+
+
+def log10(x) -> float:
+    """log10 of a huge positive rational, for printing (the exact value decides, not this)."""
+    x = Fraction(x)
+    if x <= 0:
+        raise InputError(f"log10: need a positive number, got {fmt(x)}")
+    return _log10_int(x.numerator) - _log10_int(x.denominator)

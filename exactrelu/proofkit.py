@@ -1,0 +1,119 @@
+"""The harness every ``proofs/*.py`` script runs under.
+
+A script defines ``checks(report, quick=False, **hooks)`` and ends with
+``raise SystemExit(run_script(checks))``.  Inside, each claim is a block::
+
+    with report.claim("bump.peak", "slides p.12 / [R]", "phi_y(y) = c^L (3d)^(L-2)/(2M)") as c:
+        c.check(value == expected, f"peak at {y}")
+
+It fails closed: a claim held only if it checked at least one instance, every check was
+an exact ``True`` (a float or numpy bool is refused), and nothing raised.  A crash, a
+skipped claim or zero instances is NOT VERIFIED.  Hooks let tests inject a broken
+construction or a wrong constant and watch the script fail.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+__all__ = ["Claim", "Report", "run_script", "run_checks"]
+
+
+@dataclass
+class Claim:
+    id: str
+    source: str
+    statement: str = ""
+    instances: int = 0
+    failures: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def check(self, ok, what: str = "") -> bool:
+        """Record one instance; ``ok`` must be a real bool decided exactly."""
+        if type(ok) is not bool:
+            self.failures.append(f"non-boolean verdict {type(ok).__name__} for {what}")
+            return False
+        self.instances += 1
+        if not ok:
+            self.failures.append(what or f"instance {self.instances}")
+        return ok
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    @property
+    def held(self) -> bool:
+        return self.instances > 0 and not self.failures
+
+    def row(self) -> dict:
+        return {"id": self.id, "source": self.source, "statement": self.statement,
+                "instances": self.instances, "held": self.held,
+                "result": "VERIFIED" if self.held else "NOT VERIFIED",
+                "failures": self.failures[:5], "n_failures": len(self.failures),
+                "notes": self.notes, "seconds": round(self.seconds, 3)}
+
+
+class Report:
+    def __init__(self, title: str):
+        self.title = title
+        self.claims: list[Claim] = []
+
+    @contextmanager
+    def claim(self, cid: str, source: str, statement: str = ""):
+        c = Claim(cid, source, statement)
+        self.claims.append(c)
+        t0 = time.perf_counter()
+        try:
+            yield c
+        except Exception as e:  # a crash is a failure, never a pass
+            c.failures.append(f"crashed: {e.__class__.__name__}: {e}")
+            c.notes.append(traceback.format_exc(limit=3).strip().splitlines()[-1])
+        finally:
+            c.seconds = time.perf_counter() - t0
+            if c.instances == 0 and not c.failures:
+                c.failures.append("no instances checked")
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.claims) and all(c.held for c in self.claims)
+
+    def table(self) -> str:
+        lines = [f"# {self.title}", f"{'claim':34} {'source':28} {'inst':>6} {'time':>7}  result"]
+        for c in self.claims:
+            lines.append(f"{c.id:34} {c.source[:28]:28} {c.instances:6d} {c.seconds:6.2f}s  "
+                         f"{'VERIFIED' if c.held else 'NOT VERIFIED: ' + c.failures[0]}")
+        lines.append("VERIFIED" if self.ok else "NOT VERIFIED")
+        return "\n".join(lines)
+
+
+def run_checks(checks, quick: bool = False, title: str | None = None, **hooks) -> Report:
+    """Run a script's ``checks`` in-process (tests use this with broken hooks)."""
+    rep = Report(title or getattr(checks, "__module__", "proof"))
+    try:
+        checks(rep, quick=quick, **hooks)
+    except Exception as e:  # a crash outside any claim still fails the script
+        with rep.claim("script", "harness", "the script ran to the end") as c:
+            c.failures.append(f"crashed: {e.__class__.__name__}: {e}")
+    return rep
+
+
+def run_script(checks, argv=None, title: str | None = None) -> int:
+    """Command-line entry of a proofs/ script: prints the table, exit 0 only if all held."""
+    ap = argparse.ArgumentParser(description=title or (checks.__doc__ or "").strip().splitlines()[0]
+                                 if checks.__doc__ else None)
+    ap.add_argument("--quick", action="store_true", help="smaller instance sets")
+    ap.add_argument("--json-out", help="also write the claim rows as JSON to this file")
+    args = ap.parse_args(argv)
+    name = title or sys.modules.get("__main__").__file__ if title is None else title
+    rep = run_checks(checks, quick=args.quick, title=str(name))
+    print(rep.table())
+    if args.json_out:
+        with open(args.json_out, "w", encoding="utf-8") as f:
+            json.dump({"script": str(name), "ok": rep.ok, "claims": [c.row() for c in rep.claims]}, f)
+    return 0 if rep.ok else 1
