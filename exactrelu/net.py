@@ -236,9 +236,10 @@ class NetF64:
     def __call__(self, X):
         """Batched evaluation: X of shape (n, d) -> (n, out)."""
         import numpy as np
-        A = np.asarray(X, dtype=np.float64)
+        A = np.asarray(X)
         if A.dtype == object:
-            raise DomainMismatch("QQ points given to an F64 network; convert explicitly")
+            raise DomainMismatch("QQ @ F64: exact points given to a float64 network; convert explicitly")
+        A = A.astype(np.float64)
         if A.ndim == 1:
             A = A[None, :]
         last = len(self.layers) - 1

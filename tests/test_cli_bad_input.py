@@ -1,0 +1,89 @@
+"""Bad input gets exit code 2 and one line naming the file, layer and entry; never a traceback."""
+import json
+
+import pytest
+
+from helpers import cli
+
+GOOD_NET = {"format": "exactrelu.net", "version": 1, "input_dim": 2,
+            "layers": [{"weight": [["1/2", "-3"], ["0", "0.25"]], "bias": ["1/4", "-1"]},
+                       {"weight": [["1", "-1"]], "bias": ["0"]}]}
+GOOD_PTS = {"points": [["1/2", "1/3"], [0, 1]]}
+
+
+def _net(**change):
+    n = json.loads(json.dumps(GOOD_NET))
+    for path, value in change.items():
+        obj = n
+        keys = path.split(".")
+        for k in keys[:-1]:
+            obj = obj[int(k)] if k.isdigit() else obj[k]
+        last = keys[-1]
+        obj[int(last) if last.isdigit() else last] = value
+    return json.dumps(n)
+
+
+CASES = [  # (id, net file text or None for missing, points text, expected fragments of the message)
+    ("malformed-json", '{"layers": [', None, ["net.json", "malformed JSON", "line 1"]),
+    ("not-an-object", "[1, 2]", None, ["net.json", "JSON object"]),
+    ("empty-layers", _net(layers=[]), None, ["net.json", "layers"]),
+    ("ragged-weight", _net(**{"layers.0.weight": [["1", "2"], ["3"]]}), None, ["net.json", "layer 0", "row 1"]),
+    ("bias-length", _net(**{"layers.0.bias": ["1"]}), None, ["net.json", "layer 0", "bias"]),
+    ("inconsistent-width", _net(**{"layers.1.weight": [["1", "-1", "2"]]}), None, ["net.json", "layer 1", "row 0"]),
+    ("non-numeric", _net(**{"layers.0.weight": [["1/2", "abc"], ["0", "1"]]}), None,
+     ["net.json", "layer 0", "weight[0][1]", "abc"]),
+    ("nan", _net().replace('"1/4"', "NaN"), None, ["net.json", "NaN"]),
+    ("infinity", _net().replace('"1/4"', "Infinity"), None, ["net.json", "Infinity"]),
+    ("zero-denominator", _net(**{"layers.1.bias": ["1/0"]}), None, ["net.json", "layer 1", "bias[0]", "zero denominator"]),
+    ("absurd-exponent", _net(**{"layers.0.bias": ["1e999999999", "0"]}), None, ["net.json", "layer 0", "bias[0]", "exponent"]),
+    ("absurd-exponent-literal", _net().replace('"1/4"', "1e999999999"), None, ["net.json", "bias[0]", "exponent"]),
+    ("wrong-input-dim", _net(input_dim=3), None, ["net.json", "layer 0", "expected 3"]),
+    ("bad-format", _net(format="other"), None, ["net.json", "format"]),
+    ("missing-layer-keys", _net(**{"layers.0": {"weight": [["1"]]}}), None, ["net.json", "layer 0", "bias"]),
+    ("missing-net-file", None, None, ["net.json", "no such file"]),
+    ("points-wrong-dim", _net(), '{"points": [["1", "2", "3"]]}', ["pts.json", "point 0", "3 coordinates"]),
+    ("points-non-numeric", _net(), '{"points": [["1", "x"]]}', ["pts.json", "point 0", "coordinate 1"]),
+    ("points-malformed", _net(), '{"points": [[1, 2]', ["pts.json", "malformed JSON"]),
+    ("points-missing", _net(), None, ["pts.json", "no such file"]),
+    ("points-not-list", _net(), '{"points": 5}', ["pts.json", "list"]),
+    ("huge-int", _net().replace('"1/4"', "9" * 5000), None, ["net.json"]),
+]
+
+
+@pytest.mark.parametrize("verb", ["eval", "info"])
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_exit_2_one_line(tmp_path, case, verb):
+    name, net_text, pts_text, fragments = case
+    if verb == "info" and name.startswith("points"):
+        pytest.skip("info reads no points file")
+    net, pts = tmp_path / "net.json", tmp_path / "pts.json"
+    if net_text is not None:
+        net.write_text(net_text)
+    if pts_text is not None:
+        pts.write_text(pts_text)
+    elif not name.startswith("points-missing"):
+        pts.write_text(json.dumps(GOOD_PTS))
+    args = [verb, net] + ([pts] if verb == "eval" else [])
+    code, out, err = cli(*args)
+    assert code == 2, (code, out, err)
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for frag in fragments:
+        assert frag in err, (frag, err)
+
+
+def test_good_input_works(tmp_path):
+    net, pts = tmp_path / "net.json", tmp_path / "pts.json"
+    net.write_text(json.dumps(GOOD_NET))
+    pts.write_text(json.dumps(GOOD_PTS))
+    code, out, err = cli("eval", net, pts, "--json")
+    assert code == 0, err
+    # layer 1: (1/2*1/2 - 3*1/3 + 1/4, 1/4*1/3 - 1) = (-1/2, -11/12) -> relu 0, 0 -> output 0
+    assert json.loads(out) == {"outputs": [["0"], ["0"]]}
+    code, out, err = cli("info", net, "--json")
+    assert code == 0 and json.loads(out)["n_params"] == 9
+
+
+def test_usage_errors_one_line():
+    for argv in (["nosuchverb"], ["eval"], ["bounds", "--d"]):
+        code, out, err = cli(*argv)
+        assert code == 2 and err.count("\n") == 1, err
