@@ -5,7 +5,8 @@ import json
 import math
 from fractions import Fraction
 
-from ..io import load_net
+from ..errors import InputError
+from ..io import load_net, parse_box
 from ..numbers import fmt
 
 HELP = "architecture, parameter norms and a Lipschitz upper bound of a network"
@@ -13,6 +14,11 @@ HELP = "architecture, parameter norms and a Lipschitz upper bound of a network"
 
 def add_arguments(p):
     p.add_argument("net", help="network file (JSON)")
+    p.add_argument("--lipschitz", action="store_true",
+                   help="exact Lipschitz constants over the box (l2 and l-inf inputs, by linear regions; "
+                        "small nets) beside the class induction bound c^L d^((1/2-1/q)+) B^((L-1)(1-2/q)+)")
+    p.add_argument("--box", help="box for --lipschitz (default: the net's domain, else [0,1]^d)")
+    p.add_argument("--max-regions", type=int, default=100_000, help="limit for --lipschitz (exit 2 beyond)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
 
 
@@ -37,12 +43,37 @@ def info(net) -> dict:
             "lipschitz_linf_upper": fmt(rowsum)}
 
 
+def exact_lipschitz(net, box, max_regions) -> dict:
+    """Exact Lipschitz constants on the box and the induction bound of the net's own class
+    N(d, L, max width, max |entry|, inf), compared exactly through squares."""
+    from ..analysis.regions import lipschitz
+    from ..theory.lipschitz import bound_ge, lipschitz_bound_squared
+    if net.output_dim != 1:
+        raise InputError(f"--lipschitz: output dimension {net.output_dim}; need a scalar network")
+    l2 = lipschitz(net, box, "l2", max_regions=max_regions)
+    linf = lipschitz(net, box, "linf", max_regions=max_regions)
+    c = net.param_norm("inf")
+    B = max(net.widths, default=1)
+    bound = lipschitz_bound_squared(net.input_dim, net.depth, B, c) if c > 0 else None
+    return {"lipschitz_l2_squared": fmt(l2.value), "lipschitz_l2": math.sqrt(l2.value),
+            "lipschitz_l2_at": [fmt(v) for v in l2.point],
+            "lipschitz_linf": fmt(linf.value), "regions": l2.regions,
+            "induction_bound_l2_squared": None if bound is None else fmt(bound.exact()),
+            "induction_bound_holds": True if bound is None else bound_ge(bound, l2.value),
+            "induction_class": {"d": net.input_dim, "L": net.depth, "B": B, "c": fmt(c), "q": "inf"}}
+
+
 def run(args) -> int:
     net = load_net(args.net)
     d = info(net)
+    if args.lipschitz:
+        box = parse_box(args.box, net.input_dim) if args.box else None
+        if args.max_regions < 1:
+            raise InputError(f"--max-regions={args.max_regions} must be >= 1")
+        d.update(exact_lipschitz(net, box, args.max_regions))
     if args.json:
         print(json.dumps(d))
     else:
         for k, v in d.items():
             print(f"{k:28} {v}")
-    return 0
+    return 0 if d.get("induction_bound_holds", True) else 1

@@ -1,0 +1,80 @@
+"""exactrelu sup NET [NET2]: the exact maximum of |NET - NET2| (or |NET|, NET, -NET) over a box,
+a witness where it is attained, and a certificate that the trusted kernel replays before anything
+is reported."""
+from __future__ import annotations
+
+import json
+
+from ..errors import CertificateRejected, InputError
+from ..io import load_net, parse_box, read_json, write_atomic
+from ..numbers import fmt
+
+HELP = "certified exact sup of |NET - NET2| (or |NET|, NET, -NET) over a box"
+
+
+def add_arguments(p):
+    p.add_argument("net", help="network file")
+    p.add_argument("net2", nargs="?", help="second network file: the objective becomes NET - NET2")
+    p.add_argument("--box", help="box: 'lo,hi' for every axis or 'lo,hi:lo,hi:...' (default: the net's domain, else [0,1]^d)")
+    p.add_argument("--sign", default="abs", choices=["abs", "max", "min"],
+                   help="abs: max |f - g|; max: max (f - g); min: max (g - f) = -min (f - g)")
+    p.add_argument("--max-regions", type=int, default=200_000, help="limit on linear regions visited")
+    p.add_argument("--max-boxes", type=int, default=100_000, help="limit on branch-and-bound boxes")
+    p.add_argument("--time-limit", type=float, default=600.0, help="seconds before returning the certified interval reached")
+    p.add_argument("--rel-gap", default="0", help="stop when (upper - lower) <= rel_gap * upper (exact text, e.g. 1e-9)")
+    p.add_argument("--certificate", help="write the kernel certificate (JSON) to this file")
+    p.add_argument("--replay", metavar="CERT", help="do not search: replay this certificate file with the kernel")
+    p.add_argument("--json", action="store_true", help="print DESIGN.md's sup JSON")
+
+
+def _nets(args):
+    f = load_net(args.net)
+    g = load_net(args.net2) if args.net2 else None
+    if g is not None and (g.input_dim != f.input_dim):
+        raise InputError(f"{args.net2}: input dimension {g.input_dim} differs from {args.net}'s {f.input_dim}")
+    for path, n in ((args.net, f), (args.net2, g)):
+        if n is not None and n.output_dim != 1:
+            raise InputError(f"{path}: output dimension {n.output_dim}; sup needs scalar outputs")
+    return f, g
+
+
+def run(args) -> int:
+    from .. import kernel
+    from ..analysis.sup import sup
+    from ..numbers import to_rational
+
+    f, g = _nets(args)
+    nets = f if g is None else (f, g)
+    if args.replay:
+        cert = read_json(args.replay)
+        try:
+            checked = kernel.replay(nets, cert)
+        except CertificateRejected as e:
+            print(f"REJECTED: {e}")
+            return 1
+        print(f"ACCEPTED: {checked.statement}")
+        return 0
+    box = parse_box(args.box, f.input_dim) if args.box else None
+    for name in ("max_regions", "max_boxes"):
+        if getattr(args, name) < 1:
+            raise InputError(f"--{name.replace('_', '-')}={getattr(args, name)} must be >= 1")
+    if args.time_limit <= 0:
+        raise InputError(f"--time-limit={args.time_limit} must be > 0")
+    gap = to_rational(args.rel_gap, what="--rel-gap")
+    if gap < 0:
+        raise InputError(f"--rel-gap={args.rel_gap} must be >= 0")
+    res = sup(f, g, box, args.sign, max_regions=args.max_regions, max_boxes=args.max_boxes,
+              time_limit=args.time_limit, rel_gap=gap)
+    checked = kernel.replay(nets, res.certificate)   # nothing is reported that the kernel did not accept
+    if args.certificate:
+        write_atomic(args.certificate, json.dumps(res.certificate) + "\n")
+    if args.json:
+        print(json.dumps(res.to_json()))
+    elif res.exact:
+        print(f"sup = {fmt(res.value)}  (~{float(res.value):.12g}) at {', '.join(map(fmt, res.witness))}")
+        print(f"certified: {checked.statement}")
+    else:
+        print(f"{fmt(res.lower)} <= sup <= {fmt(res.upper)}  (~[{float(res.lower):.12g}, {float(res.upper):.12g}])"
+              f"; stopped: {res.reason}")
+        print(f"witness of the lower end: {', '.join(map(fmt, res.witness))}; certified: {checked.statement}")
+    return 0
