@@ -1,0 +1,261 @@
+"""Exact linear (activation) regions of a ReLU network over a box, and exact gradient norms.
+
+A region is the set of points of the box where every hidden neuron has a fixed sign; on it
+the network is one affine map ``x -> A x + c``.  Regions are enumerated by deciding the
+neurons in order (f's layers first): a neuron whose pre-activation has one sign on the
+current polytope is fixed (exact box range, a parallel earlier constraint, or two exact LPs
+of :mod:`.lp`); otherwise the polytope is split into its two full-dimensional halves.  For
+d = 1 the interval is cut at the neuron's breakpoint instead.  Every region found is
+full-dimensional (a split happens only when both halves have interior points), regions
+are pairwise interior-disjoint and cover the box.
+
+"Pattern" convention: 1 for a neuron whose pre-activation is >= 0 on the region (output =
+pre-activation), 0 for one that is <= 0 (output 0); a neuron identically 0 on the region
+is reported as 1.
+
+All numbers are Fractions; nothing here is trusted (the certified maxima of :mod:`.sup` are
+replayed by the kernel).  Gradient norms: ``norm="l2"`` returns the *squared* l2 norm
+(exact, rational), ``norm="linf"`` the l1 norm of the gradient (the Lipschitz constant for
+the l-inf input norm).
+"""
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .. import kernel
+from ..errors import InputError, LimitReached
+from ..net import Net
+from ..numbers import fmt
+from .lp import box_max, box_min, interior_point, lp_max
+from .sup import _as_box, _ratio
+
+__all__ = ["Region", "LipschitzResult", "linear_regions", "count_regions", "lipschitz",
+           "DEFAULT_MAX_REGIONS"]
+
+DEFAULT_MAX_REGIONS = 100_000
+
+_ZERO = Fraction(0)
+
+
+@dataclass(frozen=True)
+class Region:
+    """One linear region: ``pattern`` (per hidden layer a tuple of 0/1), the output map
+    ``A`` (rows: outputs, columns: inputs) and ``c`` on it, an ``interior`` point, the
+    ``constraints`` (affine forms a.x + a0 <= 0, besides the box) and, for d <= 3, ``vertices``."""
+    pattern: tuple
+    A: tuple
+    c: tuple
+    interior: tuple
+    constraints: tuple
+    box: tuple
+    vertices: tuple | None = None
+
+
+@dataclass(frozen=True)
+class LipschitzResult:
+    """The exact max over regions of a gradient norm.  ``value`` is ||grad||_2^2 when
+    ``squared`` (norm "l2"), else ||grad||_1 (norm "linf")."""
+    value: Fraction
+    norm: str
+    squared: bool
+    gradient: tuple
+    point: tuple
+    regions: int
+
+    @property
+    def label(self) -> str:
+        return "max ||grad||_2^2" if self.squared else "max ||grad||_1 (Lipschitz for l-inf inputs)"
+
+    def __str__(self):
+        return f"{self.label} = {fmt(self.value)} at {tuple(fmt(v) for v in self.point)}"
+
+
+def _out_map(net: Net, st) -> tuple:
+    """(A, c) of the output layer on the current region (all hidden neurons decided)."""
+    d = st.d
+    lay = net.layers[-1]
+    prev = st.outs[0][-1] if len(net.layers) > 1 else None
+    rows, cs = [], []
+    for j, (w, b) in enumerate(zip(lay.weight, lay.bias)):
+        if prev is None:
+            z = list(w) + [b]
+        else:
+            z = [_ZERO] * d + [b]
+            for wi, a in zip(w, prev):
+                if wi and a:
+                    for t in range(d + 1):
+                        z[t] += wi * a[t]
+        rows.append(tuple(z[:d]))
+        cs.append(z[d])
+    return tuple(rows), tuple(cs)
+
+
+def _vertices(cons, box):
+    """Exact vertices of {x in box : g(x) <= 0} for d <= 3 (brute force over d-subsets of facets)."""
+    d = len(box)
+    faces = [tuple(g) for g in cons]
+    for i, (lo, hi) in enumerate(box):
+        e = [_ZERO] * (d + 1)
+        e[i], e[d] = Fraction(-1), lo
+        faces.append(tuple(e))
+        e = [_ZERO] * (d + 1)
+        e[i], e[d] = Fraction(1), -hi
+        faces.append(tuple(e))
+    out = set()
+    for combo in itertools.combinations(faces, d):
+        x = _solve([list(g[:d]) for g in combo], [-g[d] for g in combo])
+        if x is None:
+            continue
+        if all(sum((a * v for a, v in zip(g, x)), g[d]) <= 0 for g in faces):
+            out.add(x)
+    return tuple(sorted(out))
+
+
+def _solve(M, b):
+    """Exact solution of the square system M x = b, or None when singular."""
+    n = len(M)
+    A = [row[:] + [v] for row, v in zip(M, b)]
+    for col in range(n):
+        piv = next((r for r in range(col, n) if A[r][col] != 0), None)
+        if piv is None:
+            return None
+        A[col], A[piv] = A[piv], A[col]
+        p = A[col][col]
+        A[col] = [v / p for v in A[col]]
+        for r in range(n):
+            if r != col and A[r][col]:
+                f = A[r][col]
+                A[r] = [v - f * w for v, w in zip(A[r], A[col])]
+    return tuple(A[r][n] for r in range(n))
+
+
+class _Enum:
+    def __init__(self, net, box, max_regions, time_limit, want_vertices):
+        self.net = net
+        self.st = kernel._State((net,), box, 1)
+        self.d = len(box)
+        self.N = len(self.st.order)
+        self.max_regions, self.time_limit = max_regions, time_limit
+        self.want_vertices = want_vertices and self.d <= 3
+        self.count = 0
+        self.t0 = time.perf_counter()
+
+    def _decide(self, z):
+        st = self.st
+        if box_min(z, st.box) >= 0:
+            return "+"
+        if box_max(z, st.box) <= 0:
+            return "-"
+        if self.d == 1:
+            return "cut"
+        for c in st.cons:
+            a = _ratio(z, c)
+            if a is not None:
+                return "-" if a > 0 else "+"
+        if st.cons:
+            if lp_max(z, st.cons, st.box).value <= 0:
+                return "-"
+            if lp_max(tuple(-a for a in z), st.cons, st.box).value <= 0:
+                return "+"
+        return "split"
+
+    def walk(self):
+        st = self.st
+        if self.time_limit is not None and time.perf_counter() - self.t0 > self.time_limit:
+            raise LimitReached(f"linear_regions: time_limit={self.time_limit}s reached after {self.count} regions")
+        fixed = 0
+        try:
+            while st.p < self.N:
+                z = st.pre(*st.order[st.p])
+                how = self._decide(z)
+                if how in ("+", "-"):
+                    kernel._set(st, z, how == "+")
+                    fixed += 1
+                    continue
+                if how == "cut":
+                    lo, hi = st.box[0]
+                    t = -z[1] / z[0]
+                    st.box[0] = (lo, t)
+                    yield from self.walk()
+                    st.box[0] = (t, hi)
+                    yield from self.walk()
+                    st.box[0] = (lo, hi)
+                    return
+                for c, active in ((z, False), (tuple(-a for a in z), True)):
+                    st.cons.append(c)
+                    kernel._set(st, z, active)
+                    yield from self.walk()
+                    kernel._unset(st, 1)
+                    st.cons.pop()
+                return
+            if self.max_regions is not None and self.count >= self.max_regions:
+                raise LimitReached(f"linear_regions: max_regions={self.max_regions} reached")
+            self.count += 1
+            yield self._region()
+        finally:
+            kernel._unset(st, fixed)
+
+    def _region(self):
+        st = self.st
+        pattern = tuple(tuple(1 if o else 0 for o in layer) for layer in st.outs[0])
+        A, c = _out_map(self.net, st)
+        cons = tuple(tuple(g) for g in st.cons)
+        box = tuple(st.box)
+        if cons:
+            x, t = interior_point(list(cons), list(box))
+        else:
+            x = tuple((lo + hi) / 2 for lo, hi in box)
+        verts = _vertices(cons, box) if self.want_vertices else None
+        return Region(pattern, A, c, tuple(x), cons, box, verts)
+
+
+def linear_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_limit=None, vertices=True):
+    """Yield the linear regions of ``net`` that meet ``box`` (default the net's domain).
+
+    Raises LimitReached (after yielding ``max_regions`` regions, or when ``time_limit`` seconds
+    pass) rather than stopping silently.
+
+    >>> f = Net([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])   # |x|
+    >>> [(r.A, r.interior) for r in linear_regions(f, [(-1, 1)])]
+    [(((Fraction(-1, 1),),), (Fraction(-1, 2),)), (((Fraction(1, 1),),), (Fraction(1, 2),))]
+    """
+    if not isinstance(net, Net):
+        raise InputError(f"net={net!r} must be a Net")
+    box = _as_box(box, (net,))
+    import sys
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 20_000))
+    try:
+        yield from _Enum(net, box, max_regions, time_limit, vertices).walk()
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def count_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_limit=None) -> int:
+    """The number of linear regions of ``net`` meeting ``box`` (LimitReached beyond the limits)."""
+    return sum(1 for _ in linear_regions(net, box, max_regions=max_regions, time_limit=time_limit,
+                                         vertices=False))
+
+
+def lipschitz(net: Net, box=None, norm: str = "l2", *, max_regions=DEFAULT_MAX_REGIONS,
+              time_limit=None) -> LipschitzResult:
+    """Exact max over the regions meeting ``box`` of the gradient norm of a scalar net:
+    ``norm="l2"``: ||grad||_2^2 (squared, exact); ``norm="linf"``: ||grad||_1.
+
+    This is the exact Lipschitz constant of ``net`` on the box for the l2 (after a square root)
+    or the l-inf input norm, since the box is convex and the net is piecewise linear."""
+    if norm not in ("l2", "linf"):
+        raise InputError(f"norm={norm!r} must be 'l2' or 'linf'")
+    if net.output_dim != 1:
+        raise InputError(f"lipschitz: network has output dimension {net.output_dim}; need scalar output")
+    best, n = None, 0
+    for r in linear_regions(net, box, max_regions=max_regions, time_limit=time_limit, vertices=False):
+        n += 1
+        g = r.A[0]
+        v = sum(a * a for a in g) if norm == "l2" else sum(abs(a) for a in g)
+        if best is None or v > best[0]:
+            best = (v, g, r.interior)
+    return LipschitzResult(best[0], norm, norm == "l2", best[1], best[2], n)

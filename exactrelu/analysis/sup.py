@@ -1,0 +1,429 @@
+"""Exact maxima of ReLU networks (and of differences of two) over boxes, with certificates.
+
+The producer side of the ``sup`` certificates of :mod:`exactrelu.kernel`.  It searches (fast,
+untrusted); the kernel replays the tree it emits (small, trusted, no search).
+
+Objective: ``obj(x) = s * (f(x) - g(x))`` (or ``s * f(x)``) with ``s = +1`` or ``-1``; the sign
+``"abs"`` combines the trees of both signs.  The value reported is always the *maximum of
+the stated objective*: ``"min"`` reports ``max(-(f - g)) = -min(f - g)``.
+
+How the search decides neurons (in the kernel's fixed order, f's layers first, then g's):
+
+1. the exact range of the neuron's affine pre-activation over the current sub-box (O(d));
+   if it has one sign the neuron is fixed with an empty dual (the box alone proves it);
+2. otherwise, while no split constraint exists yet and the pre-activation depends on a
+   single coordinate x_i (always for d = 1; the first layer of bump networks), the sub-box is
+   *cut* at its root: cuts are free for the kernel and keep later duals empty;
+3. otherwise, a pre-activation that is a positive multiple of an earlier constraint is fixed
+   with one multiplier; else two exact LPs (:mod:`.lp`) decide: fix with their dual, or split.
+4. when every neuron is decided, an exact LP maximizes the affine objective on the region;
+   its optimum is a witness candidate, its dual the ``bound`` leaf.
+
+Branch and bound: before expanding a sub-box, an upper bound by exact symbolic interval
+propagation (the kernel's own ``ibp`` leaf) that does not exceed the best value found so far
+closes the sub-box.  When a limit (regions, boxes, time) stops the search, every open node
+becomes an ``ibp`` leaf and the certified upper bound is the largest of their bounds: the
+result is an interval ``[lower, upper]`` marked ``exact=False`` with the reason.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import sys
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .. import kernel
+from ..errors import InputError, LimitReached
+from ..net import Net
+from ..numbers import fmt, to_rational
+from .lp import box_max, box_min, lp_max
+
+__all__ = ["MaxResult", "SupResult", "maximize", "sup", "max_over_box", "min_over_box", "objective",
+           "DEFAULT_LIMITS"]
+
+#: Defaults for the resource limits (``None`` = unlimited).
+DEFAULT_LIMITS = {"max_regions": 200_000, "max_boxes": 100_000, "time_limit": 600.0}
+
+_ZERO = Fraction(0)
+
+
+@dataclass
+class MaxResult:
+    """Result of :func:`maximize` for one signed objective ``s * (f - g)``.
+
+    ``lower <= max <= upper`` is certified by ``tree`` (replay with :func:`exactrelu.kernel.check_interval`,
+    or :func:`exactrelu.kernel.check_sup` when ``exact``); ``value`` is the maximum when ``exact``."""
+    value: Fraction | None
+    lower: Fraction
+    upper: Fraction
+    witness: tuple
+    exact: bool
+    tree: dict
+    reason: str | None = None
+    stats: dict = field(default_factory=dict)
+
+
+@dataclass
+class SupResult:
+    """Result of :func:`sup`: the maximum of |f - g| (or f - g, g - f) over a box."""
+    lower: Fraction
+    upper: Fraction
+    witness: tuple
+    exact: bool
+    certificate: dict
+    value: Fraction | None = None
+    reason: str | None = None
+    stats: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """DESIGN.md's ``sup`` output."""
+        w = [fmt(v) for v in self.witness]
+        if self.exact:
+            return {"sup": fmt(self.value), "witness": w, "exact": True}
+        out = {"lower": fmt(self.lower), "upper": fmt(self.upper), "witness": w, "exact": False}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+# -- arguments ------------------------------------------------------------------------------------
+
+def _as_nets(nets) -> tuple:
+    nets = (nets,) if isinstance(nets, Net) else tuple(nets)
+    if len(nets) not in (1, 2) or not all(isinstance(n, Net) for n in nets):
+        raise InputError(f"nets={nets!r} must be a Net or a pair (f, g) of Nets")
+    for i, n in enumerate(nets):
+        if n.output_dim != 1:
+            raise InputError(f"network {i} has output dimension {n.output_dim}; need scalar output")
+    if len({n.input_dim for n in nets}) != 1:
+        raise InputError(f"input dimensions differ: {[n.input_dim for n in nets]}")
+    return nets
+
+
+def _as_box(box, nets):
+    d = nets[0].input_dim
+    if box is None:
+        box = nets[0].box()
+    box = tuple((to_rational(lo, what=f"box[{i}] lo"), to_rational(hi, what=f"box[{i}] hi"))
+                for i, (lo, hi) in enumerate(box))
+    if len(box) != d:
+        raise InputError(f"box has {len(box)} intervals, input dimension is {d}")
+    for i, (lo, hi) in enumerate(box):
+        if lo > hi:
+            raise InputError(f"box[{i}]: lo {fmt(lo)} > hi {fmt(hi)}")
+    return box
+
+
+def _as_sign(sign) -> int:
+    s = {1: 1, -1: -1, "+": 1, "-": -1, "max": 1, "min": -1}.get(sign) if not isinstance(sign, bool) else None
+    if s is None:
+        raise InputError(f"sign={sign!r} must be 1, -1, 'max' or 'min'")
+    return s
+
+
+def objective(nets, s, x) -> Fraction:
+    """s * (f(x) - g(x)) exactly (s = +1, -1 or "abs")."""
+    v = kernel.evaluate(nets[0], x)[0] - (kernel.evaluate(nets[1], x)[0] if len(nets) > 1 else 0)
+    return abs(v) if s == "abs" else s * v
+
+
+def _dual_json(dual):
+    return {str(k): fmt(v) for k, v in sorted(dual.items()) if v}
+
+
+# -- the search -----------------------------------------------------------------------------------
+
+class _Stop(Exception):
+    pass
+
+
+class _Search:
+    """Depth-first decision of the neurons with cuts, LP fixes, splits and interval pruning."""
+
+    def __init__(self, nets, box, s, limits, best, prune=True):
+        self.st = kernel._State(nets, box, s)   # the kernel's own state: same order, same affine forms
+        self.nets, self.s, self.d = nets, s, len(box)
+        self.N = len(self.st.order)
+        self.limits = limits
+        self.best = best            # shared [value, witness] across signs
+        self.prune = prune
+        self.regions = self.boxes = self.lps = 0
+        self.open_bounds = []       # certified upper bounds of nodes closed by a limit (ibp leaves)
+        self.stopped = None
+        self.t0 = time.perf_counter()
+
+    # limits
+    def _check(self):
+        lim = self.limits
+        if self.stopped:
+            return True
+        if lim.get("max_regions") is not None and self.regions >= lim["max_regions"]:
+            self.stopped = f"max_regions={lim['max_regions']} reached"
+        elif lim.get("max_boxes") is not None and self.boxes >= lim["max_boxes"]:
+            self.stopped = f"max_boxes={lim['max_boxes']} reached"
+        elif lim.get("time_limit") is not None and time.perf_counter() - self.t0 > lim["time_limit"]:
+            self.stopped = f"time_limit={lim['time_limit']}s reached"
+        return bool(self.stopped)
+
+    def _ibp(self):
+        return box_max(kernel._bound_ibp(self.st), self.st.box)
+
+    def _close(self):
+        """Close the current node with an ibp leaf after a limit; remember its bound."""
+        self.open_bounds.append(self._ibp())
+        return {"ibp": True}
+
+    def run(self):
+        return self._node(top=True)
+
+    def _node(self, top=False):
+        st = self.st
+        if self._check():
+            return self._close()
+        if self.prune and self.best[0] is not None and not top and st.p < self.N:
+            if self._ibp() <= self.best[0]:
+                return {"ibp": True}
+        signs, duals = [], []
+        head = None
+        try:
+            while st.p < self.N:
+                if signs and self._check():
+                    head = self._close()
+                    break
+                z = st.pre(*st.order[st.p])
+                if box_min(z, st.box) >= 0:
+                    signs.append("+"), duals.append(None), kernel._set(st, z, True)
+                    continue
+                if box_max(z, st.box) <= 0:
+                    signs.append("-"), duals.append(None), kernel._set(st, z, False)
+                    continue
+                nz = [i for i in range(self.d) if z[i]]
+                if not st.cons and len(nz) == 1:
+                    i = nz[0]
+                    head = self._cut(i, -z[-1] / z[i])
+                    break
+                dec = self._decide(z)
+                if dec is None:
+                    head = self._split(z)
+                    break
+                if dec[0] == "empty":
+                    head = {"empty": _dual_json(dec[1])}
+                    break
+                sgn, dual = dec
+                signs.append(sgn), duals.append(_dual_json(dual) or None), kernel._set(st, z, sgn == "+")
+            else:
+                head = self._leaf()
+        finally:
+            kernel._unset(st, len(signs))
+        if not signs:
+            return head
+        node = {"fix": "".join(signs), "next": head}
+        if any(duals):
+            node["duals"] = duals
+        return node
+
+    def _cut(self, i, t):
+        st = self.st
+        lo, hi = st.box[i]
+        self.boxes += 1
+        st.box[i] = (lo, t)
+        a = self._node()
+        st.box[i] = (t, hi)
+        b = self._node()
+        st.box[i] = (lo, hi)
+        return {"cut": i, "at": fmt(t), "lo": a, "hi": b}
+
+    def _split(self, z):
+        st = self.st
+        out = {"split": True}
+        for child, c, active in (("neg", z, False), ("pos", tuple(-a for a in z), True)):
+            st.cons.append(c)
+            kernel._set(st, z, active)
+            out[child] = self._node()
+            kernel._unset(st, 1)
+            st.cons.pop()
+        return out
+
+    def _decide(self, z):
+        """('+'|'-', dual), ('empty', farkas) or None (split)."""
+        st = self.st
+        # a positive multiple of an earlier constraint c_k <= 0 (z = a c_k) gives z <= 0,
+        # a negative multiple gives z >= 0: one multiplier, no LP
+        for k, c in enumerate(st.cons):
+            a = _ratio(z, c)
+            if a is not None:
+                return ("-", {k: a}) if a > 0 else ("+", {k: -a})
+        self.lps += 1
+        hi = lp_max(z, st.cons, st.box)
+        if not hi.feasible:
+            return ("empty", hi.dual)
+        if hi.value <= 0:
+            return ("-", hi.dual)
+        self.lps += 1
+        lo = lp_max(tuple(-a for a in z), st.cons, st.box)
+        if lo.value <= 0:
+            return ("+", lo.dual)
+        return None
+
+    def _leaf(self):
+        st = self.st
+        self.regions += 1
+        h = st.obj()
+        self.lps += 1
+        r = lp_max(h, st.cons, st.box)
+        if not r.feasible:
+            return {"empty": _dual_json(r.dual)}
+        if self.best[0] is None or r.value > self.best[0]:
+            v = objective(self.nets, self.s, r.x)
+            if v != r.value:  # an internal error, never a silent wrong answer
+                raise ArithmeticError(f"sup: LP value {r.value} != exact objective {v} at {r.x}")
+            self.best[0], self.best[1] = v, r.x
+        return {"bound": _dual_json(r.dual)}
+
+
+def _ratio(z, c):
+    """a with z == a * c (a != 0), or None."""
+    a = None
+    for u, v in zip(z, c):
+        if v == 0:
+            if u != 0:
+                return None
+        elif a is None:
+            a = u / v
+            if a == 0:
+                return None
+        elif u != a * v:
+            return None
+    return a
+
+
+def _seed_best(nets, box, signs, n=64, seed=0):
+    """A starting witness: exact objective at the box corners' centre and a few random points."""
+    rng = random.Random(seed)
+    pts = [tuple((lo + hi) / 2 for lo, hi in box)]
+    for _ in range(n):
+        pts.append(tuple(lo + (hi - lo) * Fraction(rng.randint(0, 64), 64) for lo, hi in box))
+    best = [None, None]
+    for x in pts:
+        for s in signs:
+            v = objective(nets, s, x)
+            if best[0] is None or v > best[0]:
+                best[0], best[1] = v, x
+    return best
+
+
+def _limits(kw):
+    lim = dict(DEFAULT_LIMITS)
+    for k, v in kw.items():
+        if k not in lim:
+            raise InputError(f"unknown limit {k}={v!r} (known: {sorted(lim)})")
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0):
+            raise InputError(f"{k}={v!r} must be a non-negative number or None")
+        lim[k] = v
+    return lim
+
+
+def _search(nets, box, signs, limits, rel_gap=0, prune=True):
+    """Run the search for each sign; returns (trees, lower, upper, witness, exact, reason, stats)."""
+    t0 = time.perf_counter()
+    best = _seed_best(nets, box, signs) if prune else [None, None]
+    trees, opens, stats, reason = {}, [], {"regions": 0, "boxes": 0, "lps": 0}, None
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 20_000))
+    try:
+        for s in signs:
+            srch = _Search(nets, box, s, limits, best, prune=prune)
+            if reason:  # a limit already hit for the other sign: bound this one by intervals only
+                srch.stopped = reason
+            trees["+" if s > 0 else "-"] = srch.run()
+            opens += srch.open_bounds
+            reason = reason or srch.stopped
+            for k in ("regions", "boxes", "lps"):
+                stats[k] += getattr(srch, k)
+    finally:
+        sys.setrecursionlimit(old)
+    if best[0] is None:  # no witness yet (everything closed by limits): take the box centre
+        x = tuple((lo + hi) / 2 for lo, hi in box)
+        best = [max(objective(nets, s, x) for s in signs), x]
+    lower, witness = best
+    upper = max([lower] + opens)
+    exact = upper == lower
+    stats["seconds"] = time.perf_counter() - t0
+    stats["method"] = "cuts" if len(box) == 1 else "regions+bnb"
+    return trees, lower, upper, witness, exact, (None if exact else reason or "bounds"), stats
+
+
+def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"],
+             max_boxes=DEFAULT_LIMITS["max_boxes"], time_limit=DEFAULT_LIMITS["time_limit"],
+             rel_gap=0, prune=True) -> MaxResult:
+    """Certified maximum of ``sign * (f - g)`` (``nets = (f, g)``) or ``sign * f`` over ``box``.
+
+    Parameters
+    ----------
+    nets : a Net or a pair (f, g) of scalar-output Nets with the same input dimension.
+    box : [(lo, hi), ...]; default the first net's domain ([0, 1]^d unless its file says otherwise).
+    sign : 1 / "max" (maximize) or -1 / "min" (maximize the negation).
+    max_regions, max_boxes, time_limit : resource limits (None = unlimited); reaching one returns
+        the certified interval reached so far with ``exact=False`` and ``reason``.
+    prune : close sub-boxes whose interval bound is below the best value found (``ibp`` leaves);
+        ``False`` certifies every region with LP duals (larger certificates, no interval leaves).
+
+    Returns
+    -------
+    MaxResult; ``tree`` is the kernel certificate of ``obj <= upper``.
+
+    >>> f = Net([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])        # |x|
+    >>> r = maximize(f, [(-1, Fraction(1, 2))])
+    >>> r.value, r.witness, r.exact
+    (Fraction(1, 1), (Fraction(-1, 1),), True)
+    """
+    nets = _as_nets(nets)
+    box, s = _as_box(box, nets), _as_sign(sign)
+    lim = _limits({"max_regions": max_regions, "max_boxes": max_boxes, "time_limit": time_limit})
+    trees, lower, upper, w, exact, reason, stats = _search(nets, box, [s], lim, rel_gap, prune)
+    return MaxResult(lower if exact else None, lower, upper, w, exact, trees["+" if s > 0 else "-"],
+                     reason, stats)
+
+
+_SUP_SIGNS = {"abs": [1, -1], "max": [1], "min": [-1], 1: [1], -1: [-1]}
+
+
+def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
+    """Certified maximum over ``box`` of |f - g| (``sign="abs"``), f - g ("max") or g - f ("min");
+    without ``g``, of |f|, f or -f.  The certificate replays with :func:`exactrelu.kernel.replay`
+    on ``(f, g)`` (or ``f``).  Keywords: the limits of :func:`maximize`, ``rel_gap`` and ``prune``."""
+    nets = _as_nets((f,) if g is None else (f, g))
+    box = _as_box(box, nets)
+    if sign not in _SUP_SIGNS or isinstance(sign, bool):
+        raise InputError(f"sign={sign!r} must be 'abs', 'max' or 'min'")
+    rel_gap, prune = limits.pop("rel_gap", 0), limits.pop("prune", True)
+    lim = _limits(limits)
+    trees, lower, upper, w, exact, reason, stats = _search(nets, box, _SUP_SIGNS[sign], lim, rel_gap, prune)
+    name = {1: "max", -1: "min"}.get(sign, sign)
+    cert = {"kind": "sup", "sign": name, "box": [[fmt(lo), fmt(hi)] for lo, hi in box],
+            "witness": [fmt(v) for v in w], "trees": trees}
+    if exact:
+        cert["value"] = fmt(lower)
+    else:
+        cert["lower"], cert["upper"] = fmt(lower), fmt(upper)
+    return SupResult(lower, upper, w, exact, cert, lower if exact else None, reason, stats)
+
+
+def max_over_box(net: Net, box=None, **limits):
+    """(max of net over box, a point attaining it), exactly; raises LimitReached if a limit stops it."""
+    r = maximize(net, box, 1, **limits)
+    if not r.exact:
+        raise LimitReached(f"max_over_box: {r.reason}; certified interval [{fmt(r.lower)}, {fmt(r.upper)}]")
+    return r.value, r.witness
+
+
+def min_over_box(net: Net, box=None, **limits):
+    """(min of net over box, a point attaining it), exactly; raises LimitReached if a limit stops it."""
+    r = maximize(net, box, -1, **limits)
+    if not r.exact:
+        raise LimitReached(f"min_over_box: {r.reason}; certified interval for -min "
+                           f"[{fmt(r.lower)}, {fmt(r.upper)}]")
+    return -r.value, r.witness
