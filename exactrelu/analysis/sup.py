@@ -27,9 +27,6 @@ result is an interval ``[lower, upper]`` marked ``exact=False`` with the reason.
 """
 from __future__ import annotations
 
-import heapq
-import itertools
-import random
 import sys
 import time
 from dataclasses import dataclass, field
@@ -300,18 +297,25 @@ def _ratio(z, c):
     return a
 
 
-def _seed_best(nets, box, signs, n=64, seed=0):
-    """A starting witness: exact objective at the box corners' centre and a few random points."""
-    rng = random.Random(seed)
-    pts = [tuple((lo + hi) / 2 for lo, hi in box)]
-    for _ in range(n):
-        pts.append(tuple(lo + (hi - lo) * Fraction(rng.randint(0, 64), 64) for lo, hi in box))
+def _seed_best(nets, box, signs, n=2048, keep=4, seed=0):
+    """A starting witness: float64 screening of the box centre and n random dyadic points, then
+    the exact objective at the ``keep`` best of them (floats only choose; the value is exact)."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    d = len(box)
+    k = rng.integers(0, 1025, size=(n, d))
+    k[0] = 512
+    lo = [lo for lo, _ in box]
+    span = [hi - lo for lo, hi in box]
+    X = np.array([[float(lo[i] + span[i] * Fraction(int(k[r, i]), 1024)) for i in range(d)] for r in range(n)])
+    v = nets[0].to_float64()(X)[:, 0] - (nets[1].to_float64()(X)[:, 0] if len(nets) > 1 else 0)
     best = [None, None]
-    for x in pts:
-        for s in signs:
-            v = objective(nets, s, x)
-            if best[0] is None or v > best[0]:
-                best[0], best[1] = v, x
+    for s in signs:
+        for r in np.argsort(-s * v)[:keep]:
+            x = tuple(lo[i] + span[i] * Fraction(int(k[r, i]), 1024) for i in range(d))
+            val = objective(nets, s, x)
+            if best[0] is None or val > best[0]:
+                best[0], best[1] = val, x
     return best
 
 
