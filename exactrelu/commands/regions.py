@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..errors import InputError, LimitReached
+from ..errors import InputError
 from ..io import load_net, parse_box
 from ..numbers import fmt
 

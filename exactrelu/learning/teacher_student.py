@@ -89,38 +89,13 @@ def uniform_points(rng, n: int, d: int) -> np.ndarray:
 # -- exact evaluation at many points ------------------------------------------------------------
 
 def exact_outputs(net: Net, X) -> list[Fraction]:
-    """Exact scalar outputs of ``net`` at the rows of X (floats, read exactly, or Fractions).
-
-    Integer arithmetic with one common denominator per layer (python-flint matrices); the same
-    numbers as :func:`exactrelu.kernel.evaluate`, which the tests compare it with."""
-    import flint
-    pts = [[v if isinstance(v, Fraction) else Fraction(float(v)) for v in row] for row in X]
-    n = len(pts)
-    if n == 0:
-        return []
-    D = 1
-    for row in pts:
-        for v in row:
-            D = math.lcm(D, v.denominator)
-    A = flint.fmpz_mat(n, net.input_dim, [v.numerator * (D // v.denominator) for row in pts for v in row])
-    last = net.depth - 1
-    for l, lay in enumerate(net.layers):
-        out, inn = lay.shape
-        Dw = math.lcm(*[w.denominator for row in lay.weight for w in row])
-        Db = math.lcm(*[b.denominator for b in lay.bias])
-        Dn = math.lcm(D * Dw, Db)
-        s = Dn // (D * Dw)
-        WT = flint.fmpz_mat(inn, out, [lay.weight[j][i].numerator * (Dw // lay.weight[j][i].denominator) * s
-                                       for i in range(inn) for j in range(out)])
-        bb = [b.numerator * (Dn // b.denominator) for b in lay.bias]
-        e = (A * WT).entries()
-        vals = [e[k] + bb[k % out] for k in range(len(e))]
-        if l < last:
-            vals = [v if v > 0 else 0 for v in vals]
-        A, D = flint.fmpz_mat(n, out, vals), Dn
-    if A.ncols() != 1:
-        raise InputError(f"exact_outputs: network has {A.ncols()} outputs, expected 1")
-    return [Fraction(int(v), D) for v in A.entries()]
+    """Exact scalar outputs of ``net`` at the rows of X (floats, read exactly, or Fractions),
+    through the batched exact engine (:func:`exactrelu.evaluate.evaluate_batch`)."""
+    from ..evaluate import evaluate_batch
+    if net.output_dim != 1:
+        raise InputError(f"exact_outputs: network has {net.output_dim} outputs, expected 1")
+    pts = [tuple(v if isinstance(v, Fraction) else Fraction(float(v)) for v in row) for row in X]
+    return [out[0] for out in evaluate_batch(net, pts)]
 
 
 # -- training ------------------------------------------------------------------------------------
