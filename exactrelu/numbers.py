@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from .errors import InputError
 
-__all__ = ["to_rational", "fmt", "iroot_floor", "iroot_ceil", "log10", "MAX_EXPONENT",
+__all__ = ["to_rational", "to_integer", "to_positive", "fmt", "iroot_floor", "iroot_ceil", "log10", "MAX_EXPONENT",
            "MAX_DIGITS", "is_power"]
 
 #: Largest decimal exponent accepted in text such as "1e-300": beyond it the number has
@@ -65,6 +65,31 @@ def to_rational(value, *, what: str = "number") -> Fraction:
         r = Fraction(digits * 10**e) if e >= 0 else Fraction(digits, 10**-e)
         return -r if sign == "-" else r
     raise InputError(f"{what}: {value!r} is not a number (use an integer, 'p/q' or decimal text)")
+
+
+def to_integer(value, *, what: str = "number", least: int | None = None, most: int | None = None) -> int:
+    """An exact integer from an int or exact text ("12", "1e3", "24/2"), range-checked.
+
+    >>> to_integer("1e3", what="--m", least=1)
+    1000
+    """
+    x = to_rational(value, what=what)
+    if x.denominator != 1:
+        raise InputError(f"{what}={value!r} must be an integer")
+    n = x.numerator
+    if least is not None and n < least:
+        raise InputError(f"{what}={n} must be an integer >= {least}")
+    if most is not None and n > most:
+        raise InputError(f"{what}={n} must be at most {most}")
+    return n
+
+
+def to_positive(value, *, what: str = "number") -> Fraction:
+    """An exact rational > 0."""
+    x = to_rational(value, what=what)
+    if x <= 0:
+        raise InputError(f"{what}={fmt(x)} must be > 0")
+    return x
 
 
 def fmt(x: Fraction | int) -> str:

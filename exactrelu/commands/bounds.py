@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 
 from ..errors import InputError
-from ..numbers import to_rational
+from ..numbers import to_integer, to_rational
 from ..theory.bounds import bounds_report, parse_exponent
 
 HELP = "sample bounds of the theorems (exact and log10)"
@@ -44,10 +44,7 @@ def add_arguments(p):
 
 
 def _int(text, what):
-    x = to_rational(text, what=what)
-    if x.denominator != 1:
-        raise InputError(f"{what}={text!r} must be an integer")
-    return x.numerator
+    return to_integer(text, what=what)
 
 
 def _sci(log10: float) -> str:

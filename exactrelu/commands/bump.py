@@ -6,7 +6,7 @@ import json
 from ..constructions.bumps import VARIANTS, bump_net, bump_peak
 from ..errors import InputError
 from ..io import parse_point, save_net
-from ..numbers import fmt, to_rational
+from ..numbers import fmt, to_integer, to_rational
 
 HELP = "the bump network phi_y in N(d, L, 3d, c, inf)"
 DESCRIPTION = ("Write the bump phi_y = c^L (3d)^(L-2)/(2M) * ReLU(1 - M||x - y||_1) as an exact network file. "
@@ -28,10 +28,7 @@ def add_arguments(p):
 
 
 def _int(text, name):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        raise InputError(f"--{name}={text!r} must be an integer") from None
+    return to_integer(text, what=f"--{name}")
 
 
 def run(args) -> int:

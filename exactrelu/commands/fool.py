@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..io import dumps, write_atomic
-from ..numbers import fmt, to_rational
+from ..numbers import fmt, to_integer, to_rational
 
 HELP = "fool a learning algorithm with a grid bump and certify its uniform error"
 DESCRIPTION = ("Run the learner on u = 0 with a fixed seed, find a grid bump phi_y (M = 8 ceil(m^(1/d))) that "
@@ -35,15 +35,7 @@ def add_arguments(p):
 
 
 def _int(text, name, least, most=None):
-    try:
-        v = int(str(text).strip())
-    except ValueError:
-        raise InputError(f"--{name}={text!r} must be an integer") from None
-    if v < least:
-        raise InputError(f"--{name}={v} must be an integer >= {least}")
-    if most is not None and v > most:
-        raise InputError(f"--{name}={v} must be at most {most}")
-    return v
+    return to_integer(text, what=f"--{name}", least=least, most=most)
 
 
 def _show(v) -> str:

@@ -40,7 +40,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..net import Net
-from ..numbers import fmt
+from ..numbers import fmt, to_integer
 
 __all__ = ["HALF_BOX", "TEACHER_BITS", "teacher", "uniform_points", "train_student", "TrainConfig",
            "sampled_errors", "exact_errors", "exact_outputs", "certified_sup", "CaseResult", "run_case"]
@@ -57,9 +57,9 @@ def HALF_BOX(d: int):  # noqa: N802
 
 
 def _pos_int(v, name, least=1):
-    if isinstance(v, bool) or not isinstance(v, int) or v < least:
+    if isinstance(v, bool) or not isinstance(v, int):
         raise InputError(f"{name}={v!r} must be an integer >= {least}")
-    return v
+    return to_integer(v, what=name, least=least)
 
 
 def teacher(d: int, L: int, B: int, seed: int, *, bits: int = TEACHER_BITS) -> Net:

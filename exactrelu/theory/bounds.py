@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import InputError, LimitReached
-from ..numbers import fmt, iroot_floor, log10 as _log10, to_rational
+from ..numbers import fmt, iroot_floor, log10 as _log10, to_integer, to_positive, to_rational
 
 __all__ = ["INF", "PowerProduct", "parse_exponent", "exponent_text", "check_params",
            "omega", "general_error", "general_samples", "linf_samples", "linf_samples_pp", "linf_error",
@@ -385,20 +385,11 @@ def _inv(p) -> Fraction:
 
 
 def _integer(value, what: str, lo: int) -> int:
-    x = to_rational(value, what=what)
-    if x.denominator != 1:
-        raise InputError(f"{what}={fmt(x)} must be an integer")
-    n = x.numerator
-    if n < lo:
-        raise InputError(f"{what}={n} must be an integer >= {lo}")
-    return n
+    return to_integer(value, what=what, least=lo)
 
 
 def _positive(value, what: str) -> Fraction:
-    x = to_rational(value, what=what)
-    if x <= 0:
-        raise InputError(f"{what}={fmt(x)} must be > 0")
-    return x
+    return to_positive(value, what=what)
 
 
 def max_s(d: int, B: int) -> int:
