@@ -18,6 +18,8 @@ import re as _re
 import sys as _sys
 from dataclasses import dataclass
 from fractions import Fraction
+from math import lcm as _lcm
+from operator import mul as _mul
 
 from .net import CertificateRejected, Net
 
@@ -100,6 +102,14 @@ def check_eval(net: Net, points, values) -> Checked:
 #       {"fix": "+", "dual": {...}, "next": node} is accepted for a single neuron.
 #   {"bound": dual}    leaf, every neuron decided: proves obj - U <= 0 on P.
 #   {"empty": dual}    leaf: min over the sub-box of sum lambda_k c_k > 0, so P is empty.
+#   {"knots": [t_1, ..., t_m]}   leaf, d = 1 only: lo < t_1 < ... < t_m < hi on the sub-interval
+#                      [lo, hi].  Every neuron of every net is evaluated exactly at lo, t_1, ..., hi;
+#                      no neuron may have strictly opposite signs at two consecutive points, and
+#                      obj <= U at every point.  Sound by induction over layers: on [t_k, t_k+1] a
+#                      layer's inputs are affine, so its pre-activations are affine, and without
+#                      a strict sign change each keeps one sign, so its outputs are affine; hence
+#                      obj is affine there and its maximum is at t_k or t_k+1.  (Valid under any
+#                      decisions and constraints: it bounds obj on the whole sub-interval.)
 #   {"ibp": true}      leaf: symbolic interval propagation of the undecided neurons over the
 #                      sub-box (decided neurons keep their affine outputs) bounds obj by an
 #                      affine form whose box maximum is <= U.
@@ -164,6 +174,7 @@ class _State:
                       for l, lay in enumerate(net.layers[:-1]) for j in range(len(lay.bias))]
         self.outs = [[[None] * len(lay.bias) for lay in net.layers[:-1]] for net in nets]
         self.cons, self.p, self.leaves = [], 0, 0
+        self.ints, self.memo = None, {}   # integer layers, built on the first knots leaf
 
     def pre(self, n, l, j):
         """Exact affine pre-activation of neuron j of layer l of net n (inputs decided)."""
@@ -286,8 +297,61 @@ def _bound_ibp(st):
     return h
 
 
+def _int_layers(net: Net):
+    """Per layer (D, C, c) with C = D W and c = D b integers, D the lcm of the layer's denominators."""
+    out = []
+    for lay in net.layers:
+        D = _lcm(*{v.denominator for v in lay.entries()})
+        out.append((D, [[w.numerator * (D // w.denominator) for w in row] for row in lay.weight],
+                    [b.numerator * (D // b.denominator) for b in lay.bias]))
+    return out
+
+
+def _signs_and_output(layers, x: Fraction):
+    """(signs of every hidden pre-activation, exact scalar output) at the point x (d = 1), in
+    integers: with inputs a = A / s, a layer gives z = (C A + c s) / (D s)."""
+    A, s, signs = [x.numerator], x.denominator, []
+    last = len(layers) - 1
+    for l, (D, C, c) in enumerate(layers):
+        Z = [sum(map(_mul, row, A)) + cb * s for row, cb in zip(C, c)]
+        s *= D
+        if l == last:
+            return signs, Fraction(Z[0], s)
+        signs += [(z > 0) - (z < 0) for z in Z]
+        A = [z if z > 0 else 0 for z in Z]
+
+
+def _check_knots(st, node, path: str, U: Fraction) -> None:
+    if st.d != 1 or not isinstance(node["knots"], list):
+        raise CertificateRejected(f"{path}: a knots leaf needs d = 1 and a list of knots")
+    lo, hi = st.box[0]
+    pts = [lo] + [_q(t, f"{path}.knots[{i}]") for i, t in enumerate(node["knots"])] + [hi]
+    if any(not a < b for a, b in zip(pts[1:-1], pts[2:-1])) or (len(pts) > 2 and not lo < pts[1] <= pts[-2] < hi):
+        raise CertificateRejected(f"{path}: knots must increase strictly inside ({lo}, {hi})")
+    if st.ints is None:
+        st.ints = [_int_layers(net) for net in st.nets]
+    prev = None
+    for k, x in enumerate(pts):
+        if x not in st.memo:          # shared by the trees of both signs
+            signs, obj = [], Fraction(0)
+            for n, layers in enumerate(st.ints):
+                sg, out = _signs_and_output(layers, x)
+                signs += sg
+                obj += out if n == 0 else -out
+            st.memo[x] = signs, obj
+        signs, obj = st.memo[x]
+        if st.sign * obj > U:
+            raise CertificateRejected(f"{path}: objective {st.sign * obj} > {U} at the knot {x}")
+        if prev is not None and any(a * b < 0 for a, b in zip(prev, signs)):
+            i = next(i for i, (a, b) in enumerate(zip(prev, signs)) if a * b < 0)
+            raise CertificateRejected(f"{path}: neuron {i} changes sign between the knots {pts[k - 1]} and {x}")
+        prev = signs
+    st.leaves += len(pts) - 1
+
+
 _KEYS = {"cut": {"cut", "at", "lo", "hi"}, "split": {"split", "neg", "pos"},
-         "fix": {"fix", "dual", "duals", "next"}, "bound": {"bound"}, "empty": {"empty"}, "ibp": {"ibp"}}
+         "fix": {"fix", "dual", "duals", "next"}, "bound": {"bound"}, "empty": {"empty"}, "ibp": {"ibp"},
+         "knots": {"knots"}}
 
 
 def _walk(st, node, path: str, U: Fraction) -> None:
@@ -348,6 +412,8 @@ def _walk(st, node, path: str, U: Fraction) -> None:
         h[-1] -= U
         _prove_le0(h, st, node["bound"], path, f"objective <= {U}")
         st.leaves += 1
+    elif kind == "knots":
+        _check_knots(st, node, path, U)
     elif kind == "empty":
         m = _box_max(_comb((Fraction(0),) * (st.d + 1), st.cons, node["empty"], path), st.box)
         if not m < 0:
@@ -407,11 +473,12 @@ def _replay_trees(nets, box, pairs, U) -> int:
     old = _sys.getrecursionlimit()
     _sys.setrecursionlimit(max(old, 20_000))
     try:
-        leaves = 0
+        leaves, ints, memo = 0, None, {}
         for s, tree in pairs:
             st = _State(nets, box, s)
+            st.ints, st.memo = ints, memo
             _walk(st, tree, f"tree[{'+' if s > 0 else '-'}]", U)
-            leaves += st.leaves
+            leaves, ints = leaves + st.leaves, st.ints
         return leaves
     finally:
         _sys.setrecursionlimit(old)

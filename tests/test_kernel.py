@@ -257,3 +257,29 @@ def test_check_max_le_and_interval():
     with pytest.raises(CertificateRejected):   # the neg/neg region is x <= -1/2: fine; but the bound
         kernel.check_max_le(g, box, 1, F(1, 2), empty)  # 2x + 1/2 <= 1/2 fails on x in [0, 1]
     assert kernel.check_max_le(g, box, 1, F(5, 2), empty).instances == 4
+
+
+# -- knots leaves (d = 1) -------------------------------------------------------------------------
+
+def _knots_cert():
+    r = sup(F1, G1, box=[(-1, 1)], method="knots")
+    assert r.exact and "knots" in r.certificate["trees"]["+"]
+    return r
+
+
+def test_knots_leaf_replays_and_tampering_is_rejected():
+    r = _knots_cert()
+    assert kernel.replay((F1, G1), r.certificate).kind == "sup"
+    knots = r.certificate["trees"]["+"]["knots"]
+    assert knots
+    for bad in (knots[1:],                              # a breakpoint left out: a sign change
+                [knots[0], knots[0]] + knots[1:],       # not strictly increasing
+                ["5"] + knots,                          # outside the interval
+                [float(F(knots[0]))] + knots[1:]):      # not an exact rational
+        with pytest.raises(CertificateRejected):
+            kernel.check_max_le((F1, G1), [(-1, 1)], 1, r.value, {"knots": bad})
+    with pytest.raises(CertificateRejected):            # below the maximum
+        kernel.check_max_le((F1, G1), [(-1, 1)], "abs", r.value - F(1, 1000),
+                            {"+": {"knots": knots}, "-": {"knots": knots}})
+    with pytest.raises(CertificateRejected):            # d = 2
+        kernel.check_max_le(TEACHER, [(0, 1), (0, 1)], 1, 100, {"knots": []})

@@ -169,3 +169,38 @@ def test_bump_peak_certified():
         assert r.exact and r.value == bumps.bump_peak(d, 4, F(1), 8)
         assert r.witness == (F(3, 8),) * d
         kernel.replay(net, r.certificate)
+
+
+# -- the fast producers: knots (d = 1), float-guided branch and bound (d >= 2), rel_gap ---------
+
+@settings(max_examples=20)
+@given(f=nets(input_dim=1, max_depth=4, max_width=5, entries=small),
+       g=nets(input_dim=1, max_depth=3, max_width=4, entries=small))
+def test_knots_agree_with_the_region_search(f, g):
+    a = sup(f, g, box=[(F(-1), F(1))], method="knots")
+    b = sup(f, g, box=[(F(-1), F(1))], prune=False)
+    assert a.exact and b.exact and a.value == b.value and a.stats["method"] == "knots"
+    kernel.replay((f, g), a.certificate)
+
+
+def test_bnb_agrees_with_the_region_search_and_gap_is_honoured():
+    a = sup(TEACHER, STUDENT, method="bnb")
+    b = sup(TEACHER, STUDENT, method="regions")
+    assert a.exact and b.exact and a.value == b.value and a.stats["method"] == "bnb"
+    r = sup(TEACHER, STUDENT, rel_gap=F(1, 10))
+    assert r.lower <= a.value <= r.upper and r.upper - r.lower <= F(1, 10) * r.upper
+    assert r.exact or (r.reason and "rel_gap" in r.reason)
+    kernel.replay((TEACHER, STUDENT), r.certificate)
+
+
+def test_bnb_time_limit_gives_a_marked_interval():
+    r = sup(TEACHER, STUDENT, time_limit=0)
+    exact = sup(TEACHER, STUDENT).value
+    assert r.lower <= exact <= r.upper and (r.exact or "time_limit" in r.reason)
+    kernel.replay((TEACHER, STUDENT), r.certificate)
+
+
+@pytest.mark.parametrize("gap", [F(-1, 10), 1, "2", "x"])
+def test_bad_rel_gap(gap):
+    with pytest.raises(InputError):
+        sup(TEACHER, STUDENT, rel_gap=gap)

@@ -1,0 +1,261 @@
+"""Branch and bound over boxes for the sup of s * (f - g) in d >= 2: float search, exact answer.
+
+Float64 (numpy, vectorised over many boxes) only *chooses*: which boxes to split, which to close,
+where the maximum lies.  Every closed box becomes a leaf of the kernel's ``sup`` tree (cuts at
+dyadic midpoints, exact): an ``{"ibp": true}`` leaf when the float twin of the kernel's own
+symbolic interval bound (same relaxation, same 2^-24 rounding of slopes and breakpoints) lies
+below the target by a margin, else the exact region search of :mod:`.sup` on that small box
+(LP duals, its own exact interval pruning).  The value is the exact objective at a witness; the
+kernel replays the whole tree, so a wrong float guess can only make the certificate fail to
+replay (and :func:`exactrelu.analysis.sup.sup` then falls back to the exact search), never give
+a wrong answer.
+"""
+from __future__ import annotations
+
+import heapq
+import time
+from fractions import Fraction
+
+import numpy as np
+
+__all__ = ["float_ibp", "float_eval", "search"]
+
+_R = float(2 ** 24)
+
+
+def _float_layers(net):
+    return [(np.array([[float(w) for w in r] for r in lay.weight]), np.array([float(b) for b in lay.bias]))
+            for lay in net.layers]
+
+
+def _bmax(h, c, r):
+    """Max over boxes (centres c, radii r: (B, d)) of affine forms h (B, n, d+1)."""
+    return np.einsum("bnd,bd->bn", h[..., :-1], c) + np.einsum("bnd,bd->bn", np.abs(h[..., :-1]), r) + h[..., -1]
+
+
+def _net_forms(layers, c, r):
+    """(lower, upper) affine forms (B, d+1) of a scalar net's output over each box, as the
+    kernel's ``_bound_ibp`` computes them (in float64)."""
+    B, d = c.shape
+    L = U = None
+    last = len(layers) - 1
+    for l, (W, b) in enumerate(layers):
+        if l == 0:
+            zl = np.broadcast_to(np.concatenate([W, b[:, None]], 1), (B,) + (W.shape[0], d + 1)).copy()
+            zu = zl
+        else:
+            Wp, Wn = np.maximum(W, 0), np.minimum(W, 0)
+            zl = np.einsum("ij,bjk->bik", Wp, L) + np.einsum("ij,bjk->bik", Wn, U)
+            zu = np.einsum("ij,bjk->bik", Wp, U) + np.einsum("ij,bjk->bik", Wn, L)
+            zl[..., -1] += b
+            zu[..., -1] += b
+        if l == last:
+            return zl[:, 0], zu[:, 0]
+        lo = -_bmax(-zl, c, r)
+        up = _bmax(zu, c, r)
+        act = lo >= 0
+        dead = (up <= 0) & ~act
+        unst = ~act & ~dead
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.minimum(np.ceil(up * _R / np.where(unst, up - lo, 1)) / _R, 1.0)
+        l2 = np.floor(lo * _R) / _R
+        newU = np.where(act[..., None], zu, 0.0)
+        newU = np.where(unst[..., None], s[..., None] * zu, newU)
+        newU[..., -1] -= np.where(unst, s * l2, 0.0)
+        keep_lo = act | (unst & (up >= -lo))
+        newL = np.where(keep_lo[..., None], zl, 0.0)
+        L, U = newL, newU
+
+
+def float_ibp(fl, c, r, sign):
+    """Float twin of the kernel's ibp bound of sign * (f - g) over boxes (centres c, radii r)."""
+    fL, fU = _net_forms(fl[0], c, r)
+    h = fU if sign > 0 else -fL
+    if len(fl) > 1:
+        gL, gU = _net_forms(fl[1], c, r)
+        h = h - gL if sign > 0 else h + gU
+    return np.einsum("bd,bd->b", h[:, :-1], c) + np.einsum("bd,bd->b", np.abs(h[:, :-1]), r) + h[:, -1]
+
+
+def float_eval(fl, X, sign):
+    def run(layers):
+        A = X
+        for l, (W, b) in enumerate(layers):
+            A = A @ W.T + b
+            if l < len(layers) - 1:
+                A = np.maximum(A, 0)
+        return A[:, 0]
+    v = run(fl[0]) - (run(fl[1]) if len(fl) > 1 else 0)
+    return sign * v
+
+
+class _Leaf:
+    __slots__ = ("box", "sign", "ub", "kind", "kids", "tree", "bound")
+
+    def __init__(self, box, sign, ub):
+        self.box, self.sign, self.ub = box, sign, ub
+        self.kind, self.kids, self.tree, self.bound = "open", None, None, None
+
+
+def _arrays(leaves):
+    c = np.array([[float((lo + hi) / 2) for lo, hi in lf.box] for lf in leaves])
+    r = np.array([[float((hi - lo) / 2) for lo, hi in lf.box] for lf in leaves])
+    return c, r
+
+
+def _ceil_dyadic(v: float, bits: int = 40) -> Fraction:
+    return Fraction(int(np.ceil(v * 2.0 ** bits)), 2 ** bits)
+
+
+def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), time_limit=None,
+           max_boxes=None, exact_width=None, batch=256, stats=None):
+    """Best-first branch and bound; returns (trees, lower, upper, witness, reason).
+
+    ``objective(s, x)``: exact s * (f - g) at x.  ``exact_search(box, s, best)``: the exact region
+    search of one small box, returning (tree, open upper bounds, stop reason) and updating
+    ``best = [value, witness]``.  ``upper`` is exact and certified by the trees (to be replayed)."""
+    t0 = time.perf_counter()
+    stats = {} if stats is None else stats
+    fl = [_float_layers(n) for n in nets]
+    d = len(box)
+    width = max(float(hi - lo) for lo, hi in box) or 1.0
+    if exact_width is None:
+        exact_width = width / (64 if d <= 2 else 16) / (256 if rel_gap > 0 else 1)
+    # seed: a grid of float evaluations, the best point evaluated exactly
+    k = 64 if d <= 2 else 24 if d == 3 else 8
+    g = [np.linspace(float(lo), float(hi), k + 1) for lo, hi in box]
+    X = np.stack(np.meshgrid(*g, indexing="ij"), -1).reshape(-1, d)
+    best = [None, None]
+
+    for s in signs:
+        v = float_eval(fl, X, s)
+        i = np.unravel_index(int(np.argmax(v)), (k + 1,) * d)
+        x = tuple(lo + (hi - lo) * Fraction(int(j), k) for j, (lo, hi) in zip(i, box))
+        v = objective(s, x)
+        if best[0] is None or v > best[0]:
+            best[0], best[1] = v, x
+    roots = {s: _Leaf(tuple(box), s, np.inf) for s in signs}
+    heap, boxes, exact_q, reason = [], 0, [], None
+    closed = [-np.inf]          # the largest float bound of a leaf closed by its ibp bound
+    c, r = _arrays(list(roots.values()))
+    for j, lf in enumerate(roots.values()):
+        lf.ub = float(float_ibp(fl, c[j:j + 1], r[j:j + 1], lf.sign)[0])
+        heapq.heappush(heap, (-lf.ub, id(lf), lf))
+
+    def margin(v):
+        return 1e-9 * (1.0 + abs(v))
+
+    def tau():
+        L = float(best[0])
+        return L + float(rel_gap) * abs(L) / 2 - margin(L)
+
+    def close(lf):
+        lf.kind = "ibp"
+        closed[0] = max(closed[0], lf.ub)
+
+    def upper_of(ub):
+        """The exact upper bound claimed for leaves of float bound <= ub (the kernel checks it)."""
+        L = best[0]
+        if ub <= float(L) - margin(float(L)):
+            return L
+        return max(L, _ceil_dyadic(ub + margin(ub)))
+
+    def gap_ok(ub):
+        if rel_gap <= 0:
+            return False
+        U = upper_of(ub)
+        return U - best[0] <= rel_gap * abs(U)
+
+    while heap:
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            reason = f"time_limit={time_limit}s reached"
+            break
+        if max_boxes is not None and boxes >= max_boxes:
+            reason = f"max_boxes={max_boxes} reached"
+            break
+        if rel_gap > 0 and gap_ok(max([-heap[0][0], closed[0]] + [lf.ub for lf in exact_q])):
+            break
+        todo = [heapq.heappop(heap)[2] for _ in range(min(batch, len(heap)))]
+        kids = []
+        for lf in todo:
+            if lf.ub <= tau():
+                close(lf)
+                continue
+            w = [float(hi - lo) for lo, hi in lf.box]
+            i = int(np.argmax(w))
+            if w[i] <= exact_width:
+                exact_q.append(lf)
+                continue
+            lo, hi = lf.box[i]
+            m = (lo + hi) / 2
+            a = _Leaf(lf.box[:i] + ((lo, m),) + lf.box[i + 1:], lf.sign, 0.0)
+            b = _Leaf(lf.box[:i] + ((m, hi),) + lf.box[i + 1:], lf.sign, 0.0)
+            lf.kind, lf.kids, lf.tree = "cut", (a, b), (i, m)
+            kids += [a, b]
+        boxes += len(kids)
+        if not kids:
+            continue
+        c, r = _arrays(kids)
+        for s in signs:
+            sel = [j for j, lf in enumerate(kids) if lf.sign == s]
+            if not sel:
+                continue
+            ub = float_ibp(fl, c[sel], r[sel], s)
+            val = float_eval(fl, c[sel], s)
+            for j, u in zip(sel, ub.tolist()):
+                kids[j].ub = u
+            jb = int(np.argmax(val))
+            if val[jb] > float(best[0]) + margin(float(best[0])):
+                x = tuple((lo + hi) / 2 for lo, hi in kids[sel[jb]].box)
+                v = objective(s, x)
+                if v > best[0]:
+                    best[0], best[1] = v, x
+        t = tau()
+        for lf in kids:
+            if lf.ub <= t:
+                close(lf)
+            else:
+                heapq.heappush(heap, (-lf.ub, id(lf), lf))
+    stats["float_boxes"] = boxes
+    stats["float_seconds"] = time.perf_counter() - t0
+    for _, _, lf in heap:          # still open after a stop: ibp leaves with their bound
+        close(lf)
+    # exact phase: the small boxes that bounds could not close, best first
+    exact_q.sort(key=lambda lf: -lf.ub)
+    n_exact, bounds = 0, []
+    for idx, lf in enumerate(exact_q):
+        if gap_ok(max(closed[0], lf.ub)):
+            for rest in exact_q[idx:]:
+                close(rest)
+            break
+        if lf.ub <= tau():
+            close(lf)
+            continue
+        left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if reason or (left is not None and left <= 0):
+            reason = reason or f"time_limit={time_limit}s reached"
+            close(lf)
+            continue
+        tree, bnds, why = exact_search(lf.box, lf.sign, best, left)
+        n_exact += 1
+        lf.kind, lf.tree = "exact", tree
+        bounds += bnds
+        if why:
+            reason = reason or why
+    stats["exact_boxes"] = n_exact
+    L = best[0]
+    upper = max([upper_of(closed[0])] + bounds)
+    def emit(lf):
+        if lf.kind == "cut":
+            i, m = lf.tree
+            return {"cut": i, "at": _fmt(m), "lo": emit(lf.kids[0]), "hi": emit(lf.kids[1])}
+        if lf.kind == "exact":
+            return lf.tree
+        return {"ibp": True}
+    trees = {("+" if s > 0 else "-"): emit(roots[s]) for s in signs}
+    stats["seconds"] = time.perf_counter() - t0
+    return trees, L, upper, best[1], reason
+
+
+def _fmt(x: Fraction) -> str:
+    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
