@@ -2,7 +2,7 @@
 from fractions import Fraction as F
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
 
 from exactrelu import InputError, LimitReached, Net
 from exactrelu.analysis.regions import count_regions, linear_regions, lipschitz
