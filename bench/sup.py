@@ -5,6 +5,9 @@ Problems (fixed seeds; domain [0, 1]^d, the package default, not the paper code'
            (uniform in [-1/2, 1/2], as in the paper);
   student  d-512-512-512-512-1 (d = 1) or d-32-32-32-32-1 (d = 2, 3), PyTorch-default-like:
            entries uniform in [-1/sqrt(fan_in), 1/sqrt(fan_in)], rounded to k/2^20.
+A further case, d2_trained, is closer to the paper's experiments: a 2-32-32-32-32-1 student trained
+with Adam (float64 torch, read exactly) on 1000 samples of the teacher, on the paper code's domain
+[-1/2, 1/2]^2; small errors peak inside the domain, which random pairs rarely do.
 Targets: d = 1 exact sup <= 2 s; d = 2 exact (or relative gap <= 1e-9) <= 60 s, with the float
 big-M MILP (HiGHS via scipy.optimize.milp, bench/milp_baseline.py) beside it; d = 3 relative gap
 <= 1e-3 within 10 minutes, and the gap reached within 60 s.
@@ -80,6 +83,39 @@ def run_sup(T, S, replay: bool, **kw):
     return out
 
 
+def add_milp(row: dict, S, T, box, seconds: float) -> None:
+    """The float big-M MILP on the same problem, timed beside the exact answer in ``row``."""
+    try:
+        from milp_baseline import milp_abs_sup
+    except ImportError as e:          # scipy missing: say so, do not hide it
+        row.update(milp_status=f"not run: {e}", milp_seconds=None, milp_value=None)
+        return
+    t = time.perf_counter()
+    val, x, status = milp_abs_sup(S, T, box, time_limit=seconds)
+    row["milp_seconds"] = round(time.perf_counter() - t, 3)
+    row["milp_value"], row["milp_status"] = val, str(status)
+    row["milp_minus_exact"] = None if val is None else val - float(Fraction(row["lower_exact"]))
+
+
+def trained_case(quick: bool, replay: bool):
+    """Teacher 2-32x4-1 (paper init) and an Adam-trained student of the same shape on [-1/2, 1/2]^2."""
+    try:
+        from exactrelu.learning.teacher_student import HALF_BOX, TrainConfig, teacher as paper_teacher, train_student
+        from exactrelu.torchio import from_torch
+        w = 8 if quick else 32
+        T = paper_teacher(2, 5, w, seed=0)
+        t = time.perf_counter()
+        mod, info = train_student(T, 1000, config=TrainConfig(width=w, depth=5, epochs=50 if quick else 200), seed=0)
+        train_s = round(time.perf_counter() - t, 2)
+    except ImportError as e:          # torch missing: say so, do not hide it
+        return {"seconds": None, "exact": False, "lower": 0.0, "upper": 0.0, "rel_gap": None,
+                "note": f"not run: {e}"}, None
+    S = from_torch(mod)
+    out = run_sup(S, T, replay, box=HALF_BOX(2), rel_gap=Fraction(0))
+    out["train_seconds"], out["train_mse"] = train_s, info["train_mse"]
+    return out, (S, T, HALF_BOX(2))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small networks, a smoke run of < 30 s")
@@ -95,17 +131,11 @@ def main(argv=None) -> int:
     T, S = problem(2, a.quick)
     res["d2"] = run_sup(T, S, replay, rel_gap=Fraction(0))
     res["d2"]["exact_or_gap_ok"] = res["d2"]["exact"] or res["d2"]["rel_gap"] <= 1e-9
-    try:
-        from milp_baseline import milp_abs_sup
-        t = time.perf_counter()
-        val, x, status = milp_abs_sup(S, T, None, time_limit=a.milp_seconds if not a.quick else 10.0)
-        res["d2"]["milp_seconds"] = round(time.perf_counter() - t, 3)
-        res["d2"]["milp_value"] = val
-        res["d2"]["milp_status"] = str(status)
-        res["d2"]["milp_minus_exact"] = None if val is None else val - float(Fraction(res["d2"]["lower_exact"]))
-    except ImportError as e:          # scipy missing: say so, do not hide it
-        res["d2"]["milp_status"] = f"not run: {e}"
-        res["d2"]["milp_seconds"] = res["d2"]["milp_value"] = None
+    milp_s = a.milp_seconds if not a.quick else 10.0
+    add_milp(res["d2"], S, T, None, milp_s)
+    res["d2_trained"], nets = trained_case(a.quick, replay)
+    if nets:
+        add_milp(res["d2_trained"], *nets, milp_s)
     T, S = problem(3, a.quick)
     res["d3_60s"] = run_sup(T, S, False, rel_gap=Fraction(1, 1000), time_limit=min(60.0, a.d3_seconds))
     res["d3"] = run_sup(T, S, replay, rel_gap=Fraction(1, 1000), time_limit=a.d3_seconds)
@@ -116,15 +146,21 @@ def main(argv=None) -> int:
     print(f"{'problem':<34}{'producer s':>11}{'replay s':>10}  {'result':<40}")
     w, sw = (8, 64) if a.quick else (32, 512)
     names = {"d1": f"d=1 1-{w}x4-1 vs 1-{sw}x4-1", "d2": f"d=2 2-{w}x4-1 vs 2-{w}x4-1",
+             "d2_trained": f"d=2 trained 2-{w}x4-1 vs teacher",
              "d3_60s": f"d=3 3-{w}x4 pair, 60 s", "d3": f"d=3 3-{w}x4 pair, gap 1e-3"}
     for k, r in res.items():
+        if r.get("seconds") is None:
+            print(f"{names[k]:<34}{'-':>11}{'-':>10}  {r.get('note')}")
+            continue
         what = (f"exact sup = {r['lower']:.15g}" if r["exact"] else
                 f"[{r['lower']:.12g}, {r['upper']:.12g}] gap {r['rel_gap']:.2e}")
         rp = f"{r['replay_seconds']:.1f}" if "replay_seconds" in r else "-"
         print(f"{names[k]:<34}{r['seconds']:>11.2f}{rp:>10}  {what}")
-    m = res["d2"]
-    print(f"d=2 float MILP (HiGHS, big-M): {m.get('milp_seconds')} s, value {m.get('milp_value')}, "
-          f"minus exact {m.get('milp_minus_exact')}, status: {m.get('milp_status')}")
+    for k in ("d2", "d2_trained"):
+        m = res[k]
+        if "milp_status" in m:
+            print(f"{names[k]}: float MILP (HiGHS, big-M) {m.get('milp_seconds')} s, value {m.get('milp_value')}, "
+                  f"minus exact {m.get('milp_minus_exact')}, status: {m.get('milp_status')}")
     return 0
 
 
