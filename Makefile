@@ -22,7 +22,8 @@ test: $(VENV)/.test
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest exactrelu tests
 
 bench: $(VENV)/.test
-	$(PY) bench/exact_eval.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/exact_eval.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/sup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis verify-report.md verify-report.json
