@@ -1,8 +1,8 @@
 """The trusted kernel: the small part of exactrelu that decides verdicts.
 
-It imports only the standard library and :mod:`exactrelu.net`.  It evaluates networks
-with :class:`fractions.Fraction` and replays certificates *without search*: a producer
-(fast, untrusted) hands over a certificate with every hint the check needs, and the
+It imports only the standard library and :mod:`exactrelu.net`.  It computes with exact
+integers and :class:`fractions.Fraction` only, and replays certificates *without search*: a
+producer (fast, untrusted) hands over a certificate with every hint the check needs, and the
 kernel only recomputes and compares.  Only the kernel creates :class:`Checked` results.
 
 Certificate kinds
@@ -45,6 +45,70 @@ def _checked(kind: str, statement: str, instances: int) -> Checked:
     return Checked(kind, statement, instances, _TOKEN)
 
 
+# ---------------------------------------------------------------------------------------
+# Exact evaluation, in integers.  Layer l is held as (D, C, c, r): D the lcm of its
+# denominators, C = D W and c = D b integers, r the largest row sum of |C| and |c|.  With a
+# layer's inputs a = A / s (integers A, s > 0 per point) its pre-activations are
+# z = (C A + c s) / (D s).  Several points go through at once: each input neuron's values
+# (and s) are packed into one integer, slot k of K bits holding point k (signed, read back
+# by bytes with an offset of 2^(K-1)), so one big-integer sum per neuron serves every point.
+# K is chosen with r * max(|A|, s) < 2^(K-1), which bounds every slot of C A + c s: no slot
+# can overflow into the next.
+# ---------------------------------------------------------------------------------------
+_INTS: dict = {}   # id(net) -> (net.layers, integer layers); checked by identity, so a reused id is harmless
+
+
+def _int_layers(net: Net):
+    hit = _INTS.get(id(net))
+    if hit is None or hit[0] is not net.layers:
+        out = []
+        for lay in net.layers:
+            D = _lcm(*{v.denominator for v in lay.entries()})
+            C = [[w.numerator * (D // w.denominator) for w in row] for row in lay.weight]
+            c = [b.numerator * (D // b.denominator) for b in lay.bias]
+            out.append((D, C, c, max(sum(map(abs, row)) + abs(b) for row, b in zip(C, c))))
+        if len(_INTS) >= 64:
+            _INTS.clear()
+        hit = _INTS[id(net)] = (net.layers, out)
+    return hit[1]
+
+
+def _pack(vals, kb: int) -> int:
+    """sum_k vals[k] 2^(8 kb k), every |vals[k]| < 2^(8 kb - 1)."""
+    h = 1 << (8 * kb - 1)
+    return int.from_bytes(b"".join((v + h).to_bytes(kb, "little") for v in vals), "little") - _offset(h, kb, len(vals))
+
+
+def _unpack(z: int, kb: int, n: int) -> list:
+    """The n slots of z (inverse of _pack when every slot lies in [-2^(8 kb - 1), 2^(8 kb - 1)))."""
+    h = 1 << (8 * kb - 1)
+    b = (z + _offset(h, kb, n)).to_bytes(kb * n, "little")
+    return [int.from_bytes(b[i:i + kb], "little") - h for i in range(0, kb * n, kb)]
+
+
+def _offset(h: int, kb: int, n: int) -> int:
+    return int.from_bytes(h.to_bytes(kb, "little") * n, "little")
+
+
+def _outputs(net: Net, pts, signs=None) -> list:
+    """Exact outputs of ``net`` at the points (tuples of Fractions); with ``signs`` (one list per
+    point), append the sign of every hidden pre-activation, layer-major, to each point's list."""
+    s = [_lcm(*(v.denominator for v in x)) for x in pts]
+    A = [[x[i].numerator * (q // x[i].denominator) for x, q in zip(pts, s)] for i in range(net.input_dim)]
+    layers = _int_layers(net)
+    for l, (D, C, c, r) in enumerate(layers):
+        m = max(max(map(abs, a)) for a in A + [s])
+        kb = (r.bit_length() + m.bit_length()) // 8 + 1
+        V, S = [_pack(a, kb) for a in A], _pack(s, kb)
+        Z = [_unpack(sum(map(_mul, row, V)) + cb * S, kb, len(pts)) for row, cb in zip(C, c)]
+        s = [D * q for q in s]
+        if l == len(layers) - 1:
+            return [tuple(Fraction(z[k], q) for z in Z) for k, q in enumerate(s)]
+        for k, sg in enumerate(signs or ()):
+            sg.extend((z[k] > 0) - (z[k] < 0) for z in Z)
+        A = [[v if v > 0 else 0 for v in z] for z in Z]
+
+
 def _point(net: Net, x) -> tuple[Fraction, ...]:
     x = tuple(x)
     if len(x) != net.input_dim:
@@ -56,13 +120,8 @@ def _point(net: Net, x) -> tuple[Fraction, ...]:
 
 
 def evaluate(net: Net, x) -> tuple[Fraction, ...]:
-    """Exact output of ``net`` at the point ``x`` (the reference semantics)."""
-    a = _point(net, x)
-    last = len(net.layers) - 1
-    for l, lay in enumerate(net.layers):
-        z = tuple(sum((w * v for w, v in zip(row, a)), b) for row, b in zip(lay.weight, lay.bias))
-        a = z if l == last else tuple(v if v > 0 else Fraction(0) for v in z)
-    return a
+    """Exact output of ``net`` at the point ``x``: z = W a + b per layer, ReLU between layers."""
+    return _outputs(net, [_point(net, x)])[0]
 
 
 def check_eval(net: Net, points, values) -> Checked:
@@ -112,7 +171,7 @@ def check_eval(net: Net, points, values) -> Checked:
 #                      decisions and constraints: it bounds obj on the whole sub-interval.)
 #   {"ibp": true}      leaf: symbolic interval propagation of the undecided neurons over the
 #                      sub-box (decided neurons keep their affine outputs) bounds obj by an
-#                      affine form whose box maximum is <= U.
+#                      affine form whose box maximum is <= U (see _ibp_net).
 # ---------------------------------------------------------------------------------------
 _NUM = _re.compile(r"\s*([+-]?\d+)(?:\s*/\s*(\d+))?\s*\Z")
 
@@ -129,9 +188,9 @@ def _q(v, where: str) -> Fraction:
     return Fraction(int(m.group(1)), int(m.group(2) or 1))
 
 
-def _box_max(h, box) -> Fraction:
-    """Exact max of the affine form h over the box."""
-    s = h[-1]
+def _box_max(h, box, E=1):
+    """Exact max of the affine form h over the box; E times it for an integer box over the denominator E."""
+    s = h[-1] * E
     for a, (lo, hi) in zip(h, box):
         s += a * hi if a > 0 else a * lo
     return s
@@ -166,27 +225,31 @@ def _prove_le0(h, st, dual, where: str, what: str) -> None:
 
 
 class _State:
-    """The replay state: nets, order of neurons, sub-box, constraints, decided outputs."""
+    """The replay state: nets, order of neurons, sub-box, constraints, decided outputs, and a
+    cache (shared by the trees of both signs: knot evaluations, ibp bounds of undecided nets)."""
 
-    def __init__(self, nets, box, sign):
+    def __init__(self, nets, box, sign, cache=None):
         self.nets, self.box, self.sign, self.d = nets, list(box), sign, len(box)
         self.order = [(n, l, j) for n, net in enumerate(nets)
                       for l, lay in enumerate(net.layers[:-1]) for j in range(len(lay.bias))]
+        self.first = [0, sum(len(lay.bias) for lay in nets[0].layers[:-1])]   # each net's first neuron
         self.outs = [[[None] * len(lay.bias) for lay in net.layers[:-1]] for net in nets]
         self.cons, self.p, self.leaves = [], 0, 0
-        self.ints, self.memo = None, {}   # integer layers, built on the first knots leaf
+        self.cache = {} if cache is None else cache
 
     def pre(self, n, l, j):
-        """Exact affine pre-activation of neuron j of layer l of net n (inputs decided)."""
+        """Exact affine pre-activation of neuron j of layer l of net n (its inputs decided)."""
         lay = self.nets[n].layers[l]
-        w, d = lay.weight[j], self.d
         if l == 0:
-            return tuple(w) + (lay.bias[j],)
-        z = [Fraction(0)] * d + [lay.bias[j]]
-        for wi, a in zip(w, self.outs[n][l - 1]):
-            if wi and a:
-                for t in range(d + 1):
-                    z[t] += wi * a[t]
+            return tuple(lay.weight[j]) + (lay.bias[j],)
+        z, acc = [Fraction(0)] * self.d + [lay.bias[j]], {}
+        for wi, a in zip(lay.weight[j], self.outs[n][l - 1]):
+            if wi and a:      # equal outputs are one object (see _set): sum their weights first
+                acc[id(a)] = (a, acc[id(a)][1] + wi) if id(a) in acc else (a, wi)
+        for a, wi in acc.values():
+            for t, v in enumerate(a):
+                if v:
+                    z[t] += wi * v
         return tuple(z)
 
     def obj(self):
@@ -194,19 +257,8 @@ class _State:
         tot = [Fraction(0)] * (self.d + 1)
         for n, net in enumerate(self.nets):
             s = self.sign if n == 0 else -self.sign
-            lay = net.layers[-1]
-            z = list(lay.weight[0]) + [lay.bias[0]] if len(net.layers) == 1 else list(self._pre_last(n))
-            tot = [a + s * b for a, b in zip(tot, z)]
+            tot = [a + s * b for a, b in zip(tot, self.pre(n, len(net.layers) - 1, 0))]
         return tot
-
-    def _pre_last(self, n):
-        lay, d = self.nets[n].layers[-1], self.d
-        z = [Fraction(0)] * d + [lay.bias[0]]
-        for wi, a in zip(lay.weight[0], self.outs[n][-1]):
-            if wi and a:
-                for t in range(d + 1):
-                    z[t] += wi * a[t]
-        return z
 
 
 _OFF = ()  # the output of an inactive neuron (the affine form 0); None marks "undecided"
@@ -214,7 +266,8 @@ _OFF = ()  # the output of an inactive neuron (the affine form 0); None marks "u
 
 def _set(st, z, active):
     n, l, j = st.order[st.p]
-    st.outs[n][l][j] = tuple(z) if active else _OFF
+    z = tuple(z)
+    st.outs[n][l][j] = st.cache.setdefault(z, z) if active else _OFF
     st.p += 1
 
 
@@ -225,102 +278,83 @@ def _unset(st, k):
         st.outs[n][l][j] = None
 
 
-_IBP_BITS = 24
-_IBP_DEN = 2 ** _IBP_BITS
+# ---------------------------------------------------------------------------------------
+# ibp leaves, in integers.  Every affine form of a layer is an integer vector over one
+# denominator Q of that layer; the sub-box is held as integers LO, HI over one denominator E.
+# ---------------------------------------------------------------------------------------
+_R = 1 << 24   # slopes and breakpoints of unstable neurons are multiples of 1/_R
 
 
-def _axpy(acc, w, a):
-    for t, v in enumerate(a):
-        if v:
-            acc[t] += w * v
+def _ibp_net(st, n, ebox, E):
+    """(Q, lo, up): integer forms with lo(x)/Q <= net n's output <= up(x)/Q on P.
+
+    Each neuron carries forms lo <= output <= up valid on the sub-box (the exact output on P for
+    decided neurons); only the differences up - lo of the neurons where they differ are kept
+    apart (``gap``).  A pre-activation z in [zl(x), zu(x)] has the range [l, u] over the box,
+    l = min zl, u = max zu.  If l >= 0 the output keeps [zl, zu]; if u <= 0 it is 0; else
+    (l < 0 < u) up = s (zu - l') and lo = zl if u >= -l else 0, with s = ceil(_R u/(u - l))/_R
+    capped at 1 and l' = floor(_R l)/_R <= l: the line through (l', 0) with slope s >= u/(u - l')
+    lies above ReLU on [l', u], and it has small denominators.  Forms after a hidden layer are
+    over Q = D Q_prev _R^2, a multiple of every decided output's denominator."""
+    d, Q, gap = st.d, 1, {}
+    low = [tuple(int(t == i) for t in range(d + 1)) for i in range(d)]   # the inputs x_i
+    layers = _int_layers(st.nets[n])
+    for l, (D, C, c, _) in enumerate(layers):
+        cols, Qn = list(zip(*low)), D * Q
+        Qo, low, ngap = Qn * _R * _R, [], {}
+        for i, (row, cb) in enumerate(zip(C, c)):
+            dec = None if l == len(layers) - 1 else st.outs[n][l][i]
+            if dec is not None:
+                if any(Qo % v.denominator for v in dec):
+                    raise CertificateRejected("ibp: a decided output is not on the layer's denominator")
+                low.append(tuple(v.numerator * (Qo // v.denominator) for v in dec) if dec else (0,) * (d + 1))
+                continue
+            zl = [sum(map(_mul, row, col)) for col in cols]
+            zl[-1] += cb * Q
+            zu = list(zl)
+            for j, g in gap.items():
+                w, z = row[j], (zu if row[j] > 0 else zl)
+                for t, v in enumerate(g):
+                    z[t] += w * v
+            if l == len(layers) - 1:
+                return Qn, zl, zu
+            lo, up = -_box_max([-v for v in zl], ebox, E), _box_max(zu, ebox, E)
+            if lo >= 0:
+                f, u = [v * _R * _R for v in zl], [v * _R * _R for v in zu]
+            elif up <= 0:
+                low.append((0,) * (d + 1))
+                continue
+            else:
+                s, l2 = min(-(-up * _R // (up - lo)), _R), lo * _R // (Qn * E)
+                f = [v * _R * _R for v in zl] if up >= -lo else [0] * (d + 1)
+                u = [s * _R * v for v in zu]
+                u[-1] -= s * l2 * Qn
+            low.append(tuple(f))
+            if u != f:
+                ngap[i] = [a - b for a, b in zip(u, f)]
+        Q, gap = Qo, ngap
 
 
-def _bound_ibp(st):
-    """Upper affine bound of obj over the sub-box by symbolic interval propagation (sound on P).
-
-    Each neuron carries affine forms lo(x) <= output <= up(x) valid on the sub-box (and the
-    exact output on P for decided neurons); () is the form 0.  An unstable neuron with
-    pre-activation range [l, u], l < 0 < u, gets up = s (pre_up - l') and lo = pre_lo or 0, where
-    s >= u/(u-l) (s <= 1) and l' <= l are rounded outward to multiples of 2^-24: the line
-    through (l', 0) with slope s lies above ReLU on [l', u], and denominators stay small."""
-    d, box = st.d, st.box
-    ups = []
-    for n, net in enumerate(st.nets):
-        prev = None
-        for l, lay in enumerate(net.layers):
-            last = l == len(net.layers) - 1
-            cur = []
-            for j, (w, b) in enumerate(zip(lay.weight, lay.bias)):
-                dec = None if last else st.outs[n][l][j]
-                if dec is not None:
-                    cur.append((dec, dec))
-                    continue
-                if l == 0:
-                    zl = zu = list(w) + [b]
-                else:                       # zu is zl while every input so far is exact
-                    zl = zu = [Fraction(0)] * d + [b]
-                    for wi, (a, c) in zip(w, prev):
-                        if not wi or not (a or c):
-                            continue
-                        if a is c and zu is zl:
-                            _axpy(zl, wi, a)
-                            continue
-                        if zu is zl:
-                            zu = list(zl)
-                        _axpy(zl, wi, a if wi > 0 else c)
-                        _axpy(zu, wi, c if wi > 0 else a)
-                if last:
-                    cur.append((zl, zu))
-                    continue
-                lo = -_box_max([-v for v in zl], box)
-                up = _box_max(zu, box)
-                if lo >= 0:
-                    fl = tuple(zl)
-                    cur.append((fl, fl) if zu is zl else (fl, tuple(zu)))
-                elif up <= 0:
-                    cur.append(((), ()))
-                else:   # slope s >= u/(u-l) and l' <= l rounded to 2^-_IBP_BITS: small denominators
-                    s = min(Fraction(-(-up * _IBP_DEN // (up - lo)), _IBP_DEN), Fraction(1))
-                    l2 = Fraction((lo * _IBP_DEN).__floor__(), _IBP_DEN)
-                    u2 = [s * v for v in zu]
-                    u2[-1] -= s * l2
-                    cur.append((tuple(zl) if up >= -lo else (), tuple(u2)))
-            prev = cur
-        fl, fu = prev[0]
-        ups.append((list(fl) or [Fraction(0)] * (d + 1), list(fu) or [Fraction(0)] * (d + 1)))
-    s = st.sign
-    fl, fu = ups[0]
-    h = list(fu) if s > 0 else [-a for a in fl]
-    if len(ups) > 1:
-        gl, gu = ups[1]
-        h = [a - c for a, c in zip(h, gl)] if s > 0 else [a + c for a, c in zip(h, gu)]
-    return h
+def _ibp_max(st) -> Fraction:
+    """Max over the sub-box of the ibp upper bound of obj (exact)."""
+    E = _lcm(*(v.denominator for iv in st.box for v in iv))
+    ebox = [(lo.numerator * (E // lo.denominator), hi.numerator * (E // hi.denominator)) for lo, hi in st.box]
+    Q, h = 1, [0] * (st.d + 1)
+    for n in range(len(st.nets)):
+        key = None if st.p > st.first[n] else ("ibp", n, tuple(st.box))   # net n undecided: cache it
+        r = st.cache.get(key) or _ibp_net(st, n, ebox, E)
+        if key:
+            st.cache[key] = r
+        Qn, lo, up = r
+        f = up if (st.sign if n == 0 else -st.sign) > 0 else [-v for v in lo]
+        M = _lcm(Q, Qn)
+        h, Q = [a * (M // Q) + b * (M // Qn) for a, b in zip(h, f)], M
+    return Fraction(_box_max(h, ebox, E), Q * E)
 
 
-def _int_layers(net: Net):
-    """Per layer (D, C, c) with C = D W and c = D b integers, D the lcm of the layer's denominators."""
-    out = []
-    for lay in net.layers:
-        D = _lcm(*{v.denominator for v in lay.entries()})
-        out.append((D, [[w.numerator * (D // w.denominator) for w in row] for row in lay.weight],
-                    [b.numerator * (D // b.denominator) for b in lay.bias]))
-    return out
-
-
-def _signs_and_output(layers, x: Fraction):
-    """(signs of every hidden pre-activation, exact scalar output) at the point x (d = 1), in
-    integers: with inputs a = A / s, a layer gives z = (C A + c s) / (D s)."""
-    A, s, signs = [x.numerator], x.denominator, []
-    last = len(layers) - 1
-    for l, (D, C, c) in enumerate(layers):
-        Z = [sum(map(_mul, row, A)) + cb * s for row, cb in zip(C, c)]
-        s *= D
-        if l == last:
-            return signs, Fraction(Z[0], s)
-        signs += [(z > 0) - (z < 0) for z in Z]
-        A = [z if z > 0 else 0 for z in Z]
-
-
+# ---------------------------------------------------------------------------------------
+# knots leaves (d = 1)
+# ---------------------------------------------------------------------------------------
 def _check_knots(st, node, path: str, U: Fraction) -> None:
     if st.d != 1 or not isinstance(node["knots"], list):
         raise CertificateRejected(f"{path}: a knots leaf needs d = 1 and a list of knots")
@@ -328,24 +362,21 @@ def _check_knots(st, node, path: str, U: Fraction) -> None:
     pts = [lo] + [_q(t, f"{path}.knots[{i}]") for i, t in enumerate(node["knots"])] + [hi]
     if any(not a < b for a, b in zip(pts[1:-1], pts[2:-1])) or (len(pts) > 2 and not lo < pts[1] <= pts[-2] < hi):
         raise CertificateRejected(f"{path}: knots must increase strictly inside ({lo}, {hi})")
-    if st.ints is None:
-        st.ints = [_int_layers(net) for net in st.nets]
-    prev = None
+    memo = st.cache.setdefault("knots", {})        # x -> (signs of every neuron, f(x) - g(x))
+    todo = sorted({x for x in pts if x not in memo})
+    if todo:
+        signs, obj = [[] for _ in todo], [Fraction(0)] * len(todo)
+        for n, net in enumerate(st.nets):
+            out = _outputs(net, [(x,) for x in todo], signs)
+            obj = [a + (v[0] if n == 0 else -v[0]) for a, v in zip(obj, out)]
+        memo.update(zip(todo, zip(signs, obj)))
     for k, x in enumerate(pts):
-        if x not in st.memo:          # shared by the trees of both signs
-            signs, obj = [], Fraction(0)
-            for n, layers in enumerate(st.ints):
-                sg, out = _signs_and_output(layers, x)
-                signs += sg
-                obj += out if n == 0 else -out
-            st.memo[x] = signs, obj
-        signs, obj = st.memo[x]
+        signs, obj = memo[x]
         if st.sign * obj > U:
             raise CertificateRejected(f"{path}: objective {st.sign * obj} > {U} at the knot {x}")
-        if prev is not None and any(a * b < 0 for a, b in zip(prev, signs)):
-            i = next(i for i, (a, b) in enumerate(zip(prev, signs)) if a * b < 0)
+        i = next((i for i, (a, b) in enumerate(zip(memo[pts[k - 1]][0], signs)) if a * b < 0), None) if k else None
+        if i is not None:
             raise CertificateRejected(f"{path}: neuron {i} changes sign between the knots {pts[k - 1]} and {x}")
-        prev = signs
     st.leaves += len(pts) - 1
 
 
@@ -422,7 +453,7 @@ def _walk(st, node, path: str, U: Fraction) -> None:
     else:
         if node["ibp"] is not True:
             raise CertificateRejected(f"{path}: ibp leaf must be {{'ibp': true}}")
-        m = _box_max(_bound_ibp(st), st.box)
+        m = _ibp_max(st)
         if m > U:
             raise CertificateRejected(f"{path}: interval bound {m} > {U}")
         st.leaves += 1
@@ -454,8 +485,10 @@ def _box(box, d: int):
 _SIGNS = {1: "+", -1: "-", "+": "+", "-": "-", "max": "+", "min": "-", "abs": "abs"}
 
 
-def _trees(sign, tree):
-    """[(+1 or -1, tree)] for the objective(s) named by sign."""
+def _setup(nets, box, sign, tree):
+    """(nets, box, "+"|"-"|"abs", [(+1 or -1, tree)]) after checking the arguments."""
+    nets = _nets(nets)
+    box = _box(box, nets[0].input_dim)
     s = _SIGNS.get(sign) if isinstance(sign, (str, int)) and not isinstance(sign, bool) else None
     if s is None:
         raise CertificateRejected(f"sup: sign {sign!r} must be 'abs', 'max', 'min', 1 or -1")
@@ -463,40 +496,24 @@ def _trees(sign, tree):
     if isinstance(tree, dict) and set(tree) <= {"+", "-"} and tree:
         if sorted(tree) != sorted(need):
             raise CertificateRejected(f"sup: trees for signs {sorted(tree)}, need {need}")
-        return s, [(1 if k == "+" else -1, tree[k]) for k in need]
+        return nets, box, s, [(1 if k == "+" else -1, tree[k]) for k in need]
     if s == "abs":
         raise CertificateRejected("sup: sign 'abs' needs trees {'+': tree, '-': tree}")
-    return s, [(1 if s == "+" else -1, tree)]
+    return nets, box, s, [(1 if s == "+" else -1, tree)]
 
 
 def _replay_trees(nets, box, pairs, U) -> int:
     old = _sys.getrecursionlimit()
     _sys.setrecursionlimit(max(old, 20_000))
     try:
-        leaves, ints, memo = 0, None, {}
+        leaves, cache = 0, {}
         for s, tree in pairs:
-            st = _State(nets, box, s)
-            st.ints, st.memo = ints, memo
+            st = _State(nets, box, s, cache)
             _walk(st, tree, f"tree[{'+' if s > 0 else '-'}]", U)
-            leaves, ints = leaves + st.leaves, st.ints
+            leaves += st.leaves
         return leaves
     finally:
         _sys.setrecursionlimit(old)
-
-
-def _objective(nets, s: str, x) -> Fraction:
-    v = evaluate(nets[0], x)[0] - (evaluate(nets[1], x)[0] if len(nets) > 1 else 0)
-    return abs(v) if s == "abs" else v if s == "+" else -v
-
-
-def _witness(nets, box, witness):
-    if not isinstance(witness, (list, tuple)) or len(witness) != len(box):
-        raise CertificateRejected(f"sup: witness must have {len(box)} coordinates")
-    w = tuple(_q(v, f"witness[{i}]") for i, v in enumerate(witness))
-    for i, (v, (lo, hi)) in enumerate(zip(w, box)):
-        if not lo <= v <= hi:
-            raise CertificateRejected(f"sup: witness[{i}] = {v} outside [{lo}, {hi}]")
-    return w
 
 
 def _name(nets, s) -> str:
@@ -506,43 +523,45 @@ def _name(nets, s) -> str:
 
 def check_max_le(nets, box, sign, U, tree) -> Checked:
     """Check sign*(f - g) <= U on the box (sign 'abs' needs trees for both signs)."""
-    nets = _nets(nets)
-    box, U = _box(box, nets[0].input_dim), _q(U, "U")
-    s, pairs = _trees(sign, tree)
+    nets, box, s, pairs = _setup(nets, box, sign, tree)
+    U = _q(U, "U")
     n = _replay_trees(nets, box, pairs, U)
     return _checked("max_le", f"{_name(nets, s)} <= {U} on the box", n)
 
 
+def _check_witnessed(nets, box, sign, lower, upper, witness, tree, exact: bool) -> Checked:
+    nets, box, s, pairs = _setup(nets, box, sign, tree)
+    lower, upper = _q(lower, "value" if exact else "lower"), _q(upper, "value" if exact else "upper")
+    if not isinstance(witness, (list, tuple)) or len(witness) != len(box):
+        raise CertificateRejected(f"sup: witness must have {len(box)} coordinates")
+    w = tuple(_q(v, f"witness[{i}]") for i, v in enumerate(witness))
+    for i, (v, (lo, hi)) in enumerate(zip(w, box)):
+        if not lo <= v <= hi:
+            raise CertificateRejected(f"sup: witness[{i}] = {v} outside [{lo}, {hi}]")
+    v = evaluate(nets[0], w)[0] - (evaluate(nets[1], w)[0] if len(nets) > 1 else 0)
+    got = abs(v) if s == "abs" else v if s == "+" else -v
+    if got != lower:
+        raise CertificateRejected(f"sup: objective at the witness is {got}, certificate says "
+                                  f"{'value' if exact else 'lower'} = {lower}")
+    if lower > upper:
+        raise CertificateRejected(f"sup: lower {lower} > upper {upper}")
+    n = _replay_trees(nets, box, pairs, upper)
+    if exact:
+        return _checked("sup", f"max over the box of {_name(nets, s)} == {lower}", n)
+    return _checked("sup_interval", f"{lower} <= max over the box of {_name(nets, s)} <= {upper}", n)
+
+
 def check_sup(nets, box, sign, value, witness, tree) -> Checked:
     """Check that the maximum of the objective over the box is exactly ``value``, attained at ``witness``."""
-    nets = _nets(nets)
-    box, value = _box(box, nets[0].input_dim), _q(value, "value")
-    s, pairs = _trees(sign, tree)
-    w = _witness(nets, box, witness)
-    got = _objective(nets, s, w)
-    if got != value:
-        raise CertificateRejected(f"sup: objective at the witness is {got}, certificate says {value}")
-    n = _replay_trees(nets, box, pairs, value)
-    return _checked("sup", f"max over the box of {_name(nets, s)} == {value}", n)
+    return _check_witnessed(nets, box, sign, value, value, witness, tree, True)
 
 
 def check_interval(nets, box, sign, lower, upper, witness, tree) -> Checked:
     """Check lower == objective(witness) <= max over the box <= upper."""
-    nets = _nets(nets)
-    box, lower, upper = _box(box, nets[0].input_dim), _q(lower, "lower"), _q(upper, "upper")
-    s, pairs = _trees(sign, tree)
-    w = _witness(nets, box, witness)
-    got = _objective(nets, s, w)
-    if got != lower:
-        raise CertificateRejected(f"sup: objective at the witness is {got}, certificate says lower = {lower}")
-    if lower > upper:
-        raise CertificateRejected(f"sup: lower {lower} > upper {upper}")
-    n = _replay_trees(nets, box, pairs, upper)
-    return _checked("sup_interval", f"{lower} <= max over the box of {_name(nets, s)} <= {upper}", n)
+    return _check_witnessed(nets, box, sign, lower, upper, witness, tree, False)
 
 
 def _replay_sup(nets, cert) -> Checked:
-    nets = _nets(nets)
     for k in ("sign", "box", "witness", "trees"):
         if k not in cert:
             raise CertificateRejected(f"sup certificate: missing {k!r}")

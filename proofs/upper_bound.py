@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from exactrelu import NetClass, kernel  # noqa: E402
 from exactrelu.analysis.regions import lipschitz  # noqa: E402
+from exactrelu.analysis.sup import sup  # noqa: E402
 from exactrelu.constructions import bumps as Bm  # noqa: E402
 from exactrelu.learning import interpolation as I  # noqa: E402
 from exactrelu.net import Net  # noqa: E402
@@ -44,16 +45,16 @@ def _const(d: int, v) -> Net:
 
 
 def astar_error(u: Net, P) -> tuple[F, int]:
-    """max over cells of sup_cell |u - value_cell|, each a kernel-replayed sup certificate; (err, cells).
-
-    The certificates come from ``bumps.certify_sup`` (no sampling or pruning: on these small cells the
-    general producer ``analysis.sup.sup`` spends 90% of its time seeding with exact evaluations)."""
+    """max over cells of sup_cell |u - value_cell|, each a kernel-replayed sup certificate
+    (``exactrelu.analysis.sup.sup``); (err, cells).  A cell whose sup is not exact raises."""
     err = F(0)
     for idx, box, _, v in P.cells():
         c = _const(u.input_dim, v)
-        cert = Bm.certify_sup(u, c, box=box, sign="abs")
-        kernel.replay((u, c), cert)
-        err = max(err, F(cert["value"]))
+        r = sup(u, c, box=box, sign="abs")
+        chk = r.checked or kernel.replay((u, c), r.certificate)
+        if chk.kind != "sup" or not r.exact:
+            raise ArithmeticError(f"astar_error: cell {idx}: sup only in [{fmt(r.lower)}, {fmt(r.upper)}]: {r.reason}")
+        err = max(err, r.value)
     return err, len(P.values)
 
 
@@ -119,7 +120,7 @@ def checks(report, quick=False, **hooks):
                 P = algorithm(net, m, d)
                 err, cells = astar_error(net, P)
                 n = P.n
-                if not quick and what in ("random #0", "random #1") and m <= 5:  # a second producer agrees
+                if not quick and what in ("random #0", "random #1") and m <= 5:  # max and min apart agree
                     from exactrelu.analysis.sup import max_over_box, min_over_box
                     alt = max(max(max_over_box(net, box)[0] - v, v - min_over_box(net, box)[0])
                               for _, box, _, v in P.cells())

@@ -283,3 +283,136 @@ def test_knots_leaf_replays_and_tampering_is_rejected():
                             {"+": {"knots": knots}, "-": {"knots": knots}})
     with pytest.raises(CertificateRejected):            # d = 2
         kernel.check_max_le(TEACHER, [(0, 1), (0, 1)], 1, 100, {"knots": []})
+
+
+# -- the integer paths against plain Fraction references ------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from exactrelu.strategies import nets, rationals  # noqa: E402
+
+
+def fraction_eval(net, x):
+    """The definition: z = W a + b per layer in Fractions, ReLU between layers."""
+    a = tuple(F(v) for v in x)
+    for l, lay in enumerate(net.layers):
+        z = tuple(sum((w * v for w, v in zip(row, a)), b) for row, b in zip(lay.weight, lay.bias))
+        a = z if l == len(net.layers) - 1 else tuple(max(v, F(0)) for v in z)
+    return a
+
+
+def fraction_signs(net, x):
+    a, out = tuple(F(v) for v in x), []
+    for lay in net.layers[:-1]:
+        z = tuple(sum((w * v for w, v in zip(row, a)), b) for row, b in zip(lay.weight, lay.bias))
+        out += [(v > 0) - (v < 0) for v in z]
+        a = tuple(max(v, F(0)) for v in z)
+    return out
+
+
+wide = rationals(max_denominator=10**6, max_abs=10**4)
+
+
+@settings(max_examples=60)
+@given(data=st.data(), n=st.integers(1, 9))
+def test_packed_evaluation_equals_fractions(data, n):
+    net = data.draw(nets(max_input_dim=2, max_depth=4, max_width=5, max_output_dim=2, entries=wide))
+    pts = [tuple(data.draw(wide) for _ in range(net.input_dim)) for _ in range(n)]
+    signs = [[] for _ in pts]
+    assert kernel._outputs(net, pts, signs) == [fraction_eval(net, x) for x in pts]
+    assert signs == [fraction_signs(net, x) for x in pts]
+    assert kernel.evaluate(net, pts[0]) == fraction_eval(net, pts[0])
+
+
+def fraction_ibp(st_, R=2 ** 24):
+    """The ibp bound of the format comment, in Fractions (the reference for kernel._ibp_max)."""
+    box, d, ups = st_.box, st_.d, []
+    bmax = kernel._box_max
+    for n, net in enumerate(st_.nets):
+        eye = [tuple(F(int(t == i)) for t in range(d + 1)) for i in range(d)]
+        prev = [(e, e) for e in eye]
+        for l, lay in enumerate(net.layers):
+            last, cur = l == len(net.layers) - 1, []
+            for j, (w, b) in enumerate(zip(lay.weight, lay.bias)):
+                dec = None if last else st_.outs[n][l][j]
+                if dec is not None:
+                    f = tuple(dec) or (F(0),) * (d + 1)
+                    cur.append((f, f))
+                    continue
+                zl, zu = [F(0)] * d + [b], [F(0)] * d + [b]
+                for wi, (a, c) in zip(w, prev):
+                    zl = [p + wi * (a[t] if wi > 0 else c[t]) for t, p in enumerate(zl)]
+                    zu = [p + wi * (c[t] if wi > 0 else a[t]) for t, p in enumerate(zu)]
+                if last:
+                    cur.append((zl, zu))
+                    continue
+                lo, up = -bmax([-v for v in zl], box), bmax(zu, box)
+                if lo >= 0:
+                    cur.append((zl, zu))
+                elif up <= 0:
+                    cur.append(((F(0),) * (d + 1),) * 2)
+                else:
+                    s = min(F(-(-up * R // (up - lo)), R), F(1))
+                    l2 = F((lo * R).__floor__(), R)
+                    u2 = [s * v for v in zu]
+                    u2[-1] -= s * l2
+                    cur.append((zl if up >= -lo else [F(0)] * (d + 1), u2))
+            prev = cur
+        ups.append(prev[0])
+    (fl, fu), s = ups[0], st_.sign
+    h = list(fu) if s > 0 else [-a for a in fl]
+    if len(ups) > 1:
+        gl, gu = ups[1]
+        h = [a - c for a, c in zip(h, gl)] if s > 0 else [a + c for a, c in zip(h, gu)]
+    return bmax(h, box)
+
+
+@settings(max_examples=60)
+@given(data=st.data(), sign=st.sampled_from([1, -1]), k=st.integers(0, 6))
+def test_integer_ibp_equals_fractions(data, sign, k):
+    d = data.draw(st.integers(1, 3))
+    small = rationals(max_denominator=12, max_abs=3)
+    f = data.draw(nets(input_dim=d, max_depth=4, max_width=4, entries=small))
+    g = data.draw(nets(input_dim=d, max_depth=3, max_width=4, entries=small))
+    box = []
+    for _ in range(d):
+        a, b = sorted((data.draw(small), data.draw(small)))
+        box.append((a, b))
+    st_ = kernel._State((f, g), box, sign)
+    for _ in range(min(k, len(st_.order))):    # decide a prefix at random (any outputs will do here)
+        kernel._set(st_, st_.pre(*st_.order[st_.p]), data.draw(st.booleans()))
+    assert kernel._ibp_max(st_) == fraction_ibp(st_)
+    kernel._unset(st_, st_.p)                  # undecided again: the cache holds no decided bound
+    assert kernel._ibp_max(st_) == fraction_ibp(st_) == kernel._ibp_max(kernel._State((f, g), box, sign))
+
+
+def test_ibp_leaf_is_tight_at_its_bound():
+    box = [(0, 1), (0, 1)]
+    st_ = kernel._State((TEACHER, STUDENT), [(F(0), F(1))] * 2, 1)
+    m = kernel._ibp_max(st_)
+    assert kernel.check_max_le((TEACHER, STUDENT), box, 1, m, {"ibp": True}).kind == "max_le"
+    with pytest.raises(CertificateRejected, match="interval bound"):
+        kernel.check_max_le((TEACHER, STUDENT), box, 1, m - F(1, 10**12), {"ibp": True})
+
+
+def test_bound_with_decisions_is_not_reused_without_them():
+    # f = relu(x) - 1/2 on [-1, 1].  The "+" tree decides the neuron inactive below an ibp leaf (bound
+    # -1/2 there); the "-" tree's root ibp leaf on the same box bounds -f by 3/2 (lower form x), not by
+    # the 1/2 it would get from the decided output 0.  Both trees share the kernel's cache.
+    f = Net([([[1]], [0]), ([[1]], [F(-1, 2)])])
+    plus = {"split": True, "neg": {"ibp": True}, "pos": {"bound": {}}}
+    assert kernel.check_max_le(f, [(-1, 1)], 1, 1, plus).kind == "max_le"
+    assert kernel.check_max_le(f, [(-1, 1)], -1, F(3, 2), {"ibp": True}).kind == "max_le"
+    with pytest.raises(CertificateRejected, match="interval bound 3/2"):
+        kernel.check_max_le(f, [(-1, 1)], "abs", 1, {"+": plus, "-": {"ibp": True}})
+
+
+def test_knots_are_checked_per_tree_though_values_are_shared():
+    r = _knots_cert()
+    knots = r.certificate["trees"]["+"]["knots"]
+    good = {"+": {"knots": knots}, "-": {"knots": knots}}
+    assert kernel.check_max_le((F1, G1), [(-1, 1)], "abs", r.value, good).kind == "max_le"
+    for i in range(len(knots)):             # any breakpoint left out of one tree: rejected
+        bad = {"+": {"knots": knots}, "-": {"knots": knots[:i] + knots[i + 1:]}}
+        with pytest.raises(CertificateRejected):
+            kernel.check_max_le((F1, G1), [(-1, 1)], "abs", r.value, bad)

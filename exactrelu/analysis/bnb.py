@@ -35,7 +35,7 @@ def _bmax(h, c, r):
 
 def _net_forms(layers, c, r):
     """(lower, upper) affine forms (B, d+1) of a scalar net's output over each box, as the
-    kernel's ``_bound_ibp`` computes them (in float64)."""
+    kernel's ``_ibp_net`` computes them (in float64)."""
     B, d = c.shape
     L = U = None
     last = len(layers) - 1
