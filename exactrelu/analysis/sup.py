@@ -448,7 +448,7 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto"):
     upper = max([lower] + opens)
     exact = upper == lower
     stats["seconds"] = time.perf_counter() - t0
-    stats["method"] = "cuts" if len(box) == 1 else "regions+bnb"
+    stats["method"] = "cuts" if len(box) == 1 else "regions"
     return trees, lower, upper, witness, exact, (None if exact else reason or "bounds"), stats
 
 
