@@ -102,6 +102,29 @@ def mlp(dims, generator, *, input_scale=None, dtype=None):
     return torch.nn.Sequential(*mods)
 
 
+def fit_mse_adam(torch, model, X, Y, *, epochs: int, lr: float, gamma: float, batch_size=None, generator=None):
+    """Train ``model`` on (X, Y) with Adam and MSE, the learning rate multiplied by ``gamma`` after
+    every epoch (ExponentialLR, as the reference code); full batch when ``batch_size`` is None, else
+    shuffled mini-batches drawn with ``generator``.  Leaves the model in eval mode, frozen."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
+    n = X.shape[0]
+    for _ in range(epochs):
+        batches = [slice(None)] if batch_size is None else \
+            [idx for perm in [torch.randperm(n, generator=generator)]
+             for idx in (perm[k:k + batch_size] for k in range(0, n, batch_size))]
+        for idx in batches:
+            opt.zero_grad()
+            loss = torch.mean((model(X[idx]) - Y[idx]) ** 2)
+            loss.backward()
+            opt.step()
+        sched.step()
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model
+
+
 def to_torch(net: Net, *, dtype=None, require_exact: bool = False):
     """``nn.Sequential`` computing ``net`` in float64 (or ``dtype``); entries rounded to nearest."""
     torch = require_torch()

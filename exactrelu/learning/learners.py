@@ -241,23 +241,12 @@ def adam(oracle, m: int, d: int, rng, *, width: int = 8, depth: int = 3, epochs:
 def _train_adam(torch, oracle, m, d, rng, width, depth, epochs, lr, lr_end):
     pts = random_points(rng, m, d)
     ys = [oracle(p) for p in pts]
-    from ..torchio import mlp
+    from ..torchio import fit_mse_adam, mlp
     gen = torch.Generator().manual_seed(int(rng.integers(0, 2**62)))
     model = mlp([d] + [width] * (depth - 1) + [1], gen)
     X = torch.tensor([[float(v) for v in p] for p in pts], dtype=torch.float64)
     Y = torch.tensor([[float(v)] for v in ys], dtype=torch.float64)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=(lr_end / lr) ** (1.0 / max(epochs, 1)))
-    for _ in range(epochs):
-        opt.zero_grad()
-        loss = torch.mean((model(X) - Y) ** 2)
-        loss.backward()
-        opt.step()
-        sched.step()
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
+    return fit_mse_adam(torch, model, X, Y, epochs=epochs, lr=lr, gamma=(lr_end / lr) ** (1.0 / max(epochs, 1)))
 
 
 LEARNERS = {"a_star": a_star, "nearest_neighbour": nearest_neighbour, "least_squares": least_squares,

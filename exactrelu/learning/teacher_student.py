@@ -115,7 +115,7 @@ class TrainConfig:
 def train_student(teach: Net, m: int, *, config: TrainConfig = TrainConfig(), seed: int = 0):
     """Train a student on m uniform samples of ``teach`` (targets: the teacher's exact values,
     rounded to float64).  Returns ``(module, info)``; deterministic given ``seed``."""
-    from ..torchio import mlp, single_thread
+    from ..torchio import fit_mse_adam, mlp, single_thread
     m = _pos_int(m, "m")
     d = teach.input_dim
     rng = np.random.default_rng(seed)
@@ -130,20 +130,8 @@ def train_student(teach: Net, m: int, *, config: TrainConfig = TrainConfig(), se
         Xt = torch.tensor(X, dtype=torch.float64)
         Yt = torch.tensor(Y, dtype=torch.float64).reshape(-1, 1)
         bs = max(1, math.ceil(config.batch_fraction * m))
-        opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-        sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=config.lr_decay ** (1.0 / config.epochs))
-        for _ in range(config.epochs):
-            perm = torch.randperm(m, generator=gen)
-            for k in range(0, m, bs):
-                idx = perm[k:k + bs]
-                opt.zero_grad()
-                loss = torch.mean((model(Xt[idx]) - Yt[idx]) ** 2)
-                loss.backward()
-                opt.step()
-            sched.step()
-        model.eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
+        fit_mse_adam(torch, model, Xt, Yt, epochs=config.epochs, lr=config.lr,
+                     gamma=config.lr_decay ** (1.0 / config.epochs), batch_size=bs, generator=gen)
         with torch.no_grad():
             train_mse = float(torch.mean((model(Xt) - Yt) ** 2))
     return model, {"m": m, "epochs": config.epochs, "batch_size": bs, "train_mse": train_mse,
