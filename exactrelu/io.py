@@ -80,16 +80,22 @@ def dumps(obj) -> str:
     return json.dumps(obj, indent=1)
 
 
-def write_atomic(path, text: str) -> None:
-    """Write text to ``path`` through a temporary file in the same folder and a rename."""
+def write_atomic(path, data) -> None:
+    """Write ``data`` (text, bytes, or a callable taking a binary file) to ``path`` through a
+    temporary file in the same folder and a rename: a failure never leaves half a file."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file name")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            if callable(data):
+                data(f)
+            else:
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

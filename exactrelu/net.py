@@ -179,9 +179,12 @@ class Net:
     def to_float64(self) -> "NetF64":
         """The one explicit bridge QQ -> F64 (each entry rounded to nearest)."""
         import numpy as np
-        return NetF64([(np.array([[float(w) for w in row] for row in lay.weight], dtype=np.float64),
-                        np.array([float(b) for b in lay.bias], dtype=np.float64))
-                       for lay in self.layers])
+        try:
+            return NetF64([(np.array([[float(w) for w in row] for row in lay.weight], dtype=np.float64),
+                            np.array([float(b) for b in lay.bias], dtype=np.float64))
+                           for lay in self.layers])
+        except OverflowError:
+            raise InputError("to_float64: a parameter is beyond the float64 range") from None
 
     def to_dict(self) -> dict:
         """The DESIGN.md network file as a dict (numbers as exact text)."""

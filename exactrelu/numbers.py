@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from .errors import InputError
 
-__all__ = ["to_rational", "to_integer", "to_positive", "fmt", "iroot_floor", "iroot_ceil", "log10", "MAX_EXPONENT",
+__all__ = ["to_rational", "to_integer", "to_positive", "fmt", "int_text", "to_float", "iroot_floor", "iroot_ceil", "log10", "MAX_EXPONENT",
            "MAX_DIGITS", "is_power"]
 
 #: Largest decimal exponent accepted in text such as "1e-300": beyond it the number has
@@ -49,7 +49,7 @@ def to_rational(value, *, what: str = "number") -> Fraction:
         raise InputError(f"{what}: numeral has {len(value)} characters (limit {MAX_DIGITS})")
     m = _RATIO.match(value)
     if m:
-        p, q = int(m.group(1)), int(m.group(2))
+        p, q = _int(m.group(1)), _int(m.group(2))
         if q == 0:
             raise InputError(f"{what}: zero denominator in {value!r}")
         return Fraction(p, q)
@@ -60,7 +60,7 @@ def to_rational(value, *, what: str = "number") -> Fraction:
         e = int(exp) if exp else 0
         if abs(e) > MAX_EXPONENT:
             raise InputError(f"{what}: exponent {e} in {value!r} is beyond +-{MAX_EXPONENT}")
-        digits = int((whole or "0") + frac)
+        digits = _int((whole or "0") + frac)
         e -= len(frac)
         r = Fraction(digits * 10**e) if e >= 0 else Fraction(digits, 10**-e)
         return -r if sign == "-" else r
@@ -92,10 +92,26 @@ def to_positive(value, *, what: str = "number") -> Fraction:
     return x
 
 
+def int_text(n: int) -> str:
+    """Decimal text of an integer of any size (Python's str() stops at 4300 digits)."""
+    if abs(n) < 10**4000:
+        return str(n)
+    import flint
+    return str(flint.fmpz(n))
+
+
+def _int(digits: str) -> int:
+    """int(digits) for any length (int() refuses more than 4300 digits)."""
+    if len(digits) < 4000:
+        return int(digits)
+    import flint
+    return int(flint.fmpz(digits))
+
+
 def fmt(x: Fraction | int) -> str:
     """Exact text of a rational: "p/q", or "p" when it is an integer."""
     x = Fraction(x)
-    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+    return int_text(x.numerator) if x.denominator == 1 else f"{int_text(x.numerator)}/{int_text(x.denominator)}"
 
 
 def iroot_floor(m: int, d: int) -> int:
@@ -127,6 +143,14 @@ def iroot_ceil(m: int, d: int) -> int:
 def is_power(m: int, d: int) -> bool:
     """True when m is a perfect d-th power."""
     return iroot_floor(m, d) ** d == m
+
+
+def to_float(x) -> float:
+    """float(x) for display and sweeps; +-inf beyond the float range instead of OverflowError."""
+    try:
+        return float(x)
+    except OverflowError:
+        return math.inf if x > 0 else -math.inf
 
 
 def _log10_int(n: int) -> float:

@@ -87,3 +87,46 @@ def test_usage_errors_one_line():
     for argv in (["nosuchverb"], ["eval"], ["bounds", "--d"]):
         code, out, err = cli(*argv)
         assert code == 2 and err.count("\n") == 1, err
+
+
+def _files(tmp_path, net_obj):
+    net, pts = tmp_path / "net.json", tmp_path / "pts.json"
+    net.write_text(json.dumps(net_obj))
+    pts.write_text(json.dumps({"points": [["1/2"], ["1"]]}))
+    return net, pts
+
+
+HUGE = {"layers": [{"weight": [["1e5000"]], "bias": ["0"]}, {"weight": [["1"]], "bias": ["-1e400"]}]}
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["eval", "{net}", "{pts}", "--float64"], "float64 range"),                        # 1e400 does not fit
+    (["bump", "--d", 1, "--L", 3, "--c", 1, "--M", 8, "--y", "1/8", "-o", "{dir}"], "is a folder"),
+    (["bump", "--d", 2, "--L", "1e7", "--c", 1, "--M", 8, "--y", "1/8,1/8", "-o", "{dir}/b.json"], "parameters"),
+    (["fool", "--learner", "a_star", "--m", 4, "--d", 2, "--L", "1e6", "--c", 1], "parameters"),
+    (["sup", "{net}", "--time-limit", "nan"], "--time-limit"),
+    (["sup", "{net}", "--box="], "--box"),
+    (["verify", "--timeout", "-1"], "--timeout"),
+    (["verify", "--report", "{dir}/r.json"], "--report"),
+])
+def test_more_bad_input_exit_2(tmp_path, argv, fragment):
+    net, pts = _files(tmp_path, HUGE if argv[0] == "eval" else
+                      {"layers": [{"weight": [["1"]], "bias": ["0"]}]})
+    args = [str(a).format(net=net, pts=pts, dir=tmp_path) for a in argv]
+    code, out, err = cli(*args)
+    assert code == 2 and fragment in err and err.count("\n") == 1, (code, err)
+
+
+def test_huge_numbers_are_exact_not_errors(tmp_path):
+    net, pts = _files(tmp_path, HUGE)
+    code, out, err = cli("eval", net, pts, "--json")   # 5001-digit outputs, beyond str(int)'s default limit
+    assert code == 0, err
+    assert all(len(o[0]) > 4300 for o in json.loads(out)["outputs"])
+    code, out, err = cli("info", net, "--json")
+    assert code == 0 and json.loads(out)["norm_l2"] is None      # beyond float: no approximation, no crash
+
+
+def test_counts_follow_the_number_rules(tmp_path):
+    net, _ = _files(tmp_path, {"layers": [{"weight": [["1"]], "bias": ["0"]}]})
+    code, out, err = cli("sup", net, "--max-regions", "1e5", "--time-limit", "1/2", "--json")
+    assert code == 0, err

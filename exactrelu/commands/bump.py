@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from ._args import check_size
 from ..constructions.bumps import VARIANTS, bump_net, bump_peak
 from ..errors import InputError
 from ..io import parse_point, save_net
@@ -37,6 +38,7 @@ def run(args) -> int:
         raise InputError(f"--d={d} must be an integer >= 1")
     if L < 3:
         raise InputError(f"--L={L} must be an integer >= 3 (two nonlinear layers plus the output)")
+    check_size(d, 3 * d, L)
     c, M = to_rational(args.c, what="--c"), to_rational(args.M, what="--M")
     if c <= 0:
         raise InputError(f"--c={fmt(c)} must be > 0")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from ..errors import InputError
 from ..io import load_net, load_points
 from ..numbers import fmt
 
@@ -21,7 +22,10 @@ def run(args) -> int:
     pts = load_points(args.points, dim=net.input_dim)
     if args.float64:
         import numpy as np
-        X = np.array([[float(v) for v in p] for p in pts], dtype=np.float64).reshape(len(pts), net.input_dim)
+        try:
+            X = np.array([[float(v) for v in p] for p in pts], dtype=np.float64).reshape(len(pts), net.input_dim)
+        except OverflowError:
+            raise InputError(f"{args.points}: a coordinate is beyond the float64 range (--float64)") from None
         outs = net.to_float64()(X).tolist() if pts else []
         rows = [[repr(v) for v in o] for o in outs]
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ._args import check_size
 from ..errors import InputError
 from ..io import dumps, write_atomic
 from ..numbers import fmt, to_integer, to_rational
@@ -50,6 +51,7 @@ def run(args) -> int:
     m = _int(args.m, "m", 1, MAX_M)
     d = _int(args.d, "d", 1)
     L = _int(args.L, "L", 3)
+    check_size(d, 3 * d, L)
     seed = _int(args.seed, "seed", 0)
     c = to_rational(args.c, what="--c")
     if c <= 0:

@@ -5,9 +5,10 @@ import json
 import math
 from fractions import Fraction
 
+from ._args import count
 from ..errors import InputError
 from ..io import load_net, parse_box
-from ..numbers import fmt
+from ..numbers import fmt, to_float
 
 HELP = "architecture, parameter norms and a Lipschitz upper bound of a network"
 
@@ -18,7 +19,7 @@ def add_arguments(p):
                    help="exact Lipschitz constants over the box (l2 and l-inf inputs, by linear regions; "
                         "small nets) beside the class induction bound c^L d^((1/2-1/q)+) B^((L-1)(1-2/q)+)")
     p.add_argument("--box", help="box for --lipschitz (default: the net's domain, else [0,1]^d)")
-    p.add_argument("--max-regions", type=int, default=100_000, help="limit for --lipschitz (exit 2 beyond)")
+    p.add_argument("--max-regions", type=count, default=100_000, help="limit for --lipschitz (exit 2 beyond)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
 
 
@@ -32,14 +33,20 @@ def lipschitz_upper(net):
     return fro2, rowsum
 
 
+def _sqrt(x):
+    """Approximate square root for display; None when beyond the float range."""
+    f = to_float(x)
+    return math.sqrt(f) if math.isfinite(f) else None
+
+
 def info(net) -> dict:
     fro2, rowsum = lipschitz_upper(net)
     n2 = net.param_norm_power(2)
     return {"input_dim": net.input_dim, "depth": net.depth, "widths": list(net.widths),
             "output_dim": net.output_dim, "architecture": list(net.architecture), "n_params": net.n_params,
             "norm_l1": fmt(net.param_norm(1)), "norm_linf": fmt(net.param_norm("inf")),
-            "norm_l2_squared": fmt(n2), "norm_l2": math.sqrt(n2),
-            "lipschitz_l2_upper_squared": fmt(fro2), "lipschitz_l2_upper": math.sqrt(fro2),
+            "norm_l2_squared": fmt(n2), "norm_l2": _sqrt(n2),
+            "lipschitz_l2_upper_squared": fmt(fro2), "lipschitz_l2_upper": _sqrt(fro2),
             "lipschitz_linf_upper": fmt(rowsum)}
 
 
@@ -55,7 +62,7 @@ def exact_lipschitz(net, box, max_regions) -> dict:
     c = net.param_norm("inf")
     B = max(net.widths, default=1)
     bound = lipschitz_bound_squared(net.input_dim, net.depth, B, c) if c > 0 else None
-    return {"lipschitz_l2_squared": fmt(l2.value), "lipschitz_l2": math.sqrt(l2.value),
+    return {"lipschitz_l2_squared": fmt(l2.value), "lipschitz_l2": _sqrt(l2.value),
             "lipschitz_l2_at": [fmt(v) for v in l2.point],
             "lipschitz_linf": fmt(linf.value), "regions": l2.regions,
             "induction_bound_l2_squared": None if bound is None else fmt(bound.exact()),
@@ -67,7 +74,7 @@ def run(args) -> int:
     net = load_net(args.net)
     d = info(net)
     if args.lipschitz:
-        box = parse_box(args.box, net.input_dim) if args.box else None
+        box = parse_box(args.box, net.input_dim) if args.box is not None else None
         if args.max_regions < 1:
             raise InputError(f"--max-regions={args.max_regions} must be >= 1")
         d.update(exact_lipschitz(net, box, args.max_regions))

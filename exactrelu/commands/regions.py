@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 
+from ._args import count, seconds
 from ..errors import InputError
-from ..io import load_net, parse_box
+from ..io import load_net, parse_box, write_atomic
 from ..numbers import fmt
 
 HELP = "count a network's linear regions over a box (exact); --plot draws them for d <= 2"
@@ -13,8 +14,8 @@ HELP = "count a network's linear regions over a box (exact); --plot draws them f
 def add_arguments(p):
     p.add_argument("net", help="network file")
     p.add_argument("--box", help="box (default: the net's domain, else [0,1]^d)")
-    p.add_argument("--max-regions", type=int, default=100_000, help="stop (exit 2) beyond this many regions")
-    p.add_argument("--time-limit", type=float, default=600.0, help="stop (exit 2) after this many seconds")
+    p.add_argument("--max-regions", type=count, default=100_000, help="stop (exit 2) beyond this many regions")
+    p.add_argument("--time-limit", type=seconds, default=600.0, help="stop (exit 2) after this many seconds")
     p.add_argument("--plot", metavar="PNG", help="draw the regions and the function (d <= 2; needs matplotlib)")
     p.add_argument("--json", action="store_true", help='print {"regions": n, "box": [...]}')
 
@@ -56,23 +57,16 @@ def plot(net, regions, box, path):
         ax.set_aspect("equal")
         ax.set_title(f"{len(regions)} linear regions")
     fig.tight_layout()
-    import os  # binary output: save to a temporary name in the same folder, then rename
-    import tempfile
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=os.path.dirname(os.path.abspath(path)))
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=120)
-        os.replace(tmp, path)
+        write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=120))
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
         plt.close(fig)
 
 
 def run(args) -> int:
     from ..analysis.regions import linear_regions
     net = load_net(args.net)
-    box = parse_box(args.box, net.input_dim) if args.box else net.box()
+    box = parse_box(args.box, net.input_dim) if args.box is not None else net.box()
     if args.max_regions < 1:
         raise InputError(f"--max-regions={args.max_regions} must be >= 1")
     if args.plot and net.input_dim > 2:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from ._args import count, seconds
 from ..errors import CertificateRejected, InputError
 from ..io import load_net, parse_box, read_json, write_atomic
 from ..numbers import fmt
@@ -18,9 +19,9 @@ def add_arguments(p):
     p.add_argument("--box", help="box: 'lo,hi' for every axis or 'lo,hi:lo,hi:...' (default: the net's domain, else [0,1]^d)")
     p.add_argument("--sign", default="abs", choices=["abs", "max", "min"],
                    help="abs: max |f - g|; max: max (f - g); min: max (g - f) = -min (f - g)")
-    p.add_argument("--max-regions", type=int, default=200_000, help="limit on linear regions visited")
-    p.add_argument("--max-boxes", type=int, default=100_000, help="limit on branch-and-bound boxes")
-    p.add_argument("--time-limit", type=float, default=600.0, help="seconds before returning the certified interval reached")
+    p.add_argument("--max-regions", type=count, default=200_000, help="limit on linear regions visited")
+    p.add_argument("--max-boxes", type=count, default=100_000, help="limit on branch-and-bound boxes")
+    p.add_argument("--time-limit", type=seconds, default=600.0, help="seconds before returning the certified interval reached")
     p.add_argument("--rel-gap", default="0", help="stop when (upper - lower) <= rel_gap * upper (exact text, e.g. 1e-9)")
     p.add_argument("--certificate", help="write the kernel certificate (JSON) to this file")
     p.add_argument("--replay", metavar="CERT", help="do not search: replay this certificate file with the kernel")
@@ -54,7 +55,7 @@ def run(args) -> int:
             return 1
         print(f"ACCEPTED: {checked.statement}")
         return 0
-    box = parse_box(args.box, f.input_dim) if args.box else None
+    box = parse_box(args.box, f.input_dim) if args.box is not None else None
     for name in ("max_regions", "max_boxes"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name.replace('_', '-')}={getattr(args, name)} must be >= 1")

@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ._args import count, seconds
 from ..errors import InputError
 from ..io import write_atomic
 
@@ -22,8 +23,8 @@ def add_arguments(p):
                    help="Markdown report path; the JSON report goes beside it with .json (default verify-report.md)")
     p.add_argument("--proofs", default=None, help="folder of scripts (default: ./proofs, else the repository's)")
     p.add_argument("--only", action="append", default=[], help="run only scripts whose name contains this")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="scripts run at once")
-    p.add_argument("--timeout", type=float, default=600.0, help="seconds per script before it counts as failed")
+    p.add_argument("--jobs", type=count, default=os.cpu_count() or 1, help="scripts run at once")
+    p.add_argument("--timeout", type=seconds, default=600.0, help="seconds per script before it counts as failed")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
 
 
@@ -79,8 +80,8 @@ def run(args) -> int:
         scripts = [s for s in scripts if any(o in s.stem for o in args.only)]
     if not scripts:
         raise InputError(f"no verification scripts in {folder}")
-    if args.jobs < 1:
-        raise InputError(f"--jobs={args.jobs} must be >= 1")
+    if args.report and Path(args.report).suffix == ".json":
+        raise InputError(f"--report {args.report}: give the Markdown path; the JSON report goes beside it")
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         results = list(pool.map(lambda s: _run_one(s, args.quick, args.timeout), scripts))

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import InputError, LimitReached
-from ..numbers import fmt, iroot_floor, log10 as _log10, to_integer, to_positive, to_rational
+from ..numbers import fmt, int_text, iroot_floor, log10 as _log10, to_integer, to_positive, to_rational
 
 __all__ = ["INF", "PowerProduct", "parse_exponent", "exponent_text", "check_params",
            "omega", "general_error", "general_samples", "linf_samples", "linf_samples_pp", "linf_error",
@@ -92,14 +92,6 @@ def _gcd(a: int, b: int) -> int:
         import flint
         return int(flint.fmpz(a).gcd(flint.fmpz(b)))
     return math.gcd(a, b)
-
-
-def int_text(n: int) -> str:
-    """Decimal text of an integer of any size (Python's str() stops at 4300 digits)."""
-    if abs(n) < 10**4000:
-        return str(n)
-    import flint
-    return str(flint.fmpz(n))
 
 
 def _rat_text(x: Fraction) -> str:
@@ -434,8 +426,9 @@ def check_params(d, L, c, B=None, p=INF, q=INF, s=None) -> Params:
 
 def n_params(d: int, B: int, L: int) -> int:
     """Parameter count of the architecture (d, B x (L-1) hidden, 1), weights and biases."""
-    widths = [d] + [B] * (L - 1) + [1]
-    return sum(widths[i + 1] * (widths[i] + 1) for i in range(L))
+    if L == 1:
+        return d + 1
+    return B * (d + 1) + (L - 2) * B * (B + 1) + B + 1   # first, middle and output layers
 
 
 # ---------------------------------------------------------------------------------------------
