@@ -105,12 +105,16 @@ def run_checks(checks, quick: bool = False, title: str | None = None, **hooks) -
 
 def run_script(checks, argv=None, title: str | None = None) -> int:
     """Command-line entry of a proofs/ script: prints the table, exit 0 only if all held."""
-    ap = argparse.ArgumentParser(description=title or (checks.__doc__ or "").strip().splitlines()[0]
-                                 if checks.__doc__ else None)
+    doc = (checks.__doc__ or "").strip()
+    ap = argparse.ArgumentParser(description=title or (doc.splitlines()[0] if doc else None))
     ap.add_argument("--quick", action="store_true", help="smaller instance sets")
     ap.add_argument("--json-out", help="also write the claim rows as JSON to this file")
     args = ap.parse_args(argv)
-    name = title or sys.modules.get("__main__").__file__ if title is None else title
+    if title is not None:
+        name = title
+    else:
+        main = sys.modules.get("__main__")
+        name = getattr(main, "__file__", None) or getattr(checks, "__module__", "proof")
     rep = run_checks(checks, quick=args.quick, title=str(name))
     print(rep.table())
     if args.json_out:

@@ -16,9 +16,13 @@ evaluate_float_with_bound, so a test can inject a broken one and watch the claim
 from __future__ import annotations
 
 import random
+import sys
 from fractions import Fraction as F
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable alone from a checkout
 
 from exactrelu.evaluate import PATHS, EvalStats, evaluate_batch, evaluate_float_with_bound
 from exactrelu.kernel import evaluate as kernel_evaluate
