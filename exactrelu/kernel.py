@@ -25,7 +25,7 @@ from .net import CertificateRejected, Net
 
 __all__ = ["evaluate", "Checked", "check_eval", "check_max_le", "check_sup", "check_interval", "replay"]
 
-_TOKEN = object()  # only this module can build a Checked
+_MINTING = []  # non-empty only while _checked builds a Checked: construction, replace() and copies elsewhere fail
 
 
 @dataclass(frozen=True)
@@ -34,15 +34,18 @@ class Checked:
     kind: str
     statement: str
     instances: int
-    _token: object = None
 
     def __post_init__(self):
-        if self._token is not _TOKEN:
+        if not _MINTING:
             raise CertificateRejected("Checked: only exactrelu.kernel may create a Checked result")
 
 
 def _checked(kind: str, statement: str, instances: int) -> Checked:
-    return Checked(kind, statement, instances, _TOKEN)
+    _MINTING.append(True)
+    try:
+        return Checked(kind, statement, instances)
+    finally:
+        _MINTING.pop()
 
 
 # ---------------------------------------------------------------------------------------
@@ -125,15 +128,16 @@ def evaluate(net: Net, x) -> tuple[Fraction, ...]:
 
 
 def check_eval(net: Net, points, values) -> Checked:
-    """Check net(x_i) == v_i exactly for every listed pair; raise CertificateRejected otherwise."""
-    points, values = list(points), list(values)
-    if len(points) != len(values):
-        raise CertificateRejected(f"eval: {len(points)} points but {len(values)} values")
-    for i, (x, v) in enumerate(zip(points, values)):
-        got = evaluate(net, x)
-        want = tuple(Fraction(t) for t in v)
-        if got != want:
-            raise CertificateRejected(f"eval: point {i}: network gives {got}, certificate says {want}")
+    """Check net(x_i) == v_i exactly for every listed pair (numbers as ints, Fractions or "p/q"
+    text; a point has input_dim coordinates, a value output_dim); raise CertificateRejected otherwise."""
+    if not isinstance(net, Net) or not isinstance(points, (list, tuple)) or not isinstance(values, (list, tuple)) \
+            or len(points) != len(values):
+        raise CertificateRejected("eval: need a Net and lists of points and values of the same length")
+    pts = [_vec(x, net.input_dim, f"eval: points[{i}]") for i, x in enumerate(points)]
+    want = [_vec(v, net.output_dim, f"eval: values[{i}]") for i, v in enumerate(values)]
+    for i, (got, w) in enumerate(zip(_outputs(net, pts) if pts else [], want)):
+        if got != w:
+            raise CertificateRejected(f"eval: point {i}: network gives {got}, certificate says {w}")
     return _checked("eval", f"net(x) == v at {len(points)} points", len(points))
 
 
@@ -186,6 +190,13 @@ def _q(v, where: str) -> Fraction:
     if not m or (m.group(2) is not None and int(m.group(2)) == 0):
         raise CertificateRejected(f"{where}: {v!r} is not an exact rational 'p/q'")
     return Fraction(int(m.group(1)), int(m.group(2) or 1))
+
+
+def _vec(x, n: int, where: str) -> tuple:
+    """A list of n certificate numbers."""
+    if not isinstance(x, (list, tuple)) or len(x) != n:
+        raise CertificateRejected(f"{where}: need a list of {n} numbers")
+    return tuple(_q(t, f"{where}[{i}]") for i, t in enumerate(x))
 
 
 def _box_max(h, box, E=1):
@@ -420,12 +431,12 @@ def _walk(st, node, path: str, U: Fraction) -> None:
             st.cons.pop()
     elif kind == "fix":
         signs = node["fix"]
-        duals = node.get("duals", [node.get("dual")] if isinstance(signs, str) and len(signs) == 1 else None)
         if not isinstance(signs, str) or not signs or set(signs) - {"+", "-"}:
             raise CertificateRejected(f"{path}: fix must be a non-empty string of '+'/'-'")
-        duals = [None] * len(signs) if duals is None else duals
-        if not isinstance(duals, list) or len(duals) != len(signs) or ("dual" in node and "duals" in node):
-            raise CertificateRejected(f"{path}: need one dual per fixed neuron ({len(signs)})")
+        duals = node.get("duals", [node.get("dual")] if len(signs) == 1 else [None] * len(signs))
+        if not isinstance(duals, list) or len(duals) != len(signs) or ("dual" in node and
+                                                                       ("duals" in node or len(signs) != 1)):
+            raise CertificateRejected(f"{path}: need one dual per fixed neuron ({len(signs)}; 'dual' only for one)")
         if st.p + len(signs) > N:
             raise CertificateRejected(f"{path}: fixes {len(signs)} neurons, only {N - st.p} undecided")
         for k, s in enumerate(signs):
@@ -532,9 +543,7 @@ def check_max_le(nets, box, sign, U, tree) -> Checked:
 def _check_witnessed(nets, box, sign, lower, upper, witness, tree, exact: bool) -> Checked:
     nets, box, s, pairs = _setup(nets, box, sign, tree)
     lower, upper = _q(lower, "value" if exact else "lower"), _q(upper, "value" if exact else "upper")
-    if not isinstance(witness, (list, tuple)) or len(witness) != len(box):
-        raise CertificateRejected(f"sup: witness must have {len(box)} coordinates")
-    w = tuple(_q(v, f"witness[{i}]") for i, v in enumerate(witness))
+    w = _vec(witness, len(box), "sup: witness")
     for i, (v, (lo, hi)) in enumerate(zip(w, box)):
         if not lo <= v <= hi:
             raise CertificateRejected(f"sup: witness[{i}] = {v} outside [{lo}, {hi}]")
@@ -561,19 +570,20 @@ def check_interval(nets, box, sign, lower, upper, witness, tree) -> Checked:
     return _check_witnessed(nets, box, sign, lower, upper, witness, tree, False)
 
 
+def _need(cert, *keys) -> list:
+    if any(k not in cert for k in keys):
+        raise CertificateRejected(f"{cert['kind']} certificate: missing {[k for k in keys if k not in cert]}")
+    return [cert[k] for k in keys]
+
+
 def _replay_sup(nets, cert) -> Checked:
-    for k in ("sign", "box", "witness", "trees"):
-        if k not in cert:
-            raise CertificateRejected(f"sup certificate: missing {k!r}")
-    if "value" in cert:
-        return check_sup(nets, cert["box"], cert["sign"], cert["value"], cert["witness"], cert["trees"])
-    if "lower" not in cert or "upper" not in cert:
-        raise CertificateRejected("sup certificate: needs 'value', or 'lower' and 'upper'")
-    return check_interval(nets, cert["box"], cert["sign"], cert["lower"], cert["upper"], cert["witness"],
-                          cert["trees"])
+    sign, box, witness, trees = _need(cert, "sign", "box", "witness", "trees")
+    if "value" in cert:   # else an interval: 'lower' and 'upper'
+        return check_sup(nets, box, sign, cert["value"], witness, trees)
+    return check_interval(nets, box, sign, *_need(cert, "lower", "upper"), witness, trees)
 
 
-_KINDS = {"eval": lambda net, cert: check_eval(net, cert["points"], cert["values"]),
+_KINDS = {"eval": lambda net, cert: check_eval(net, *_need(cert, "points", "values")),
           "sup": _replay_sup}
 
 
@@ -582,6 +592,6 @@ def replay(net, certificate: dict) -> Checked:
 
     ``net`` is a Net, or for ``sup`` certificates also a pair (f, g)."""
     kind = certificate.get("kind") if isinstance(certificate, dict) else None
-    if kind not in _KINDS:
+    if not isinstance(kind, str) or kind not in _KINDS:
         raise CertificateRejected(f"replay: unknown certificate kind {kind!r}")
     return _KINDS[kind](net, certificate)

@@ -8,9 +8,10 @@ biases uniform on [-1/2, 1/2], made exact as k/2^16):
 
 * ``sampled.below_certified``: the exact error at every sampled test point (each float64 point
   is an exact rational; the student is the exact Net of its float64 weights) is <= the certified
-  sup of |student - teacher| over the box.  The float64 maximum of the code is reported beside.
+  sup of |student - teacher| over the box: the value (or upper bound) stated by a certificate the
+  kernel accepted (sup()'s replay, or a replay here), never an unreplayed number.  The float64 maximum of the code is reported beside.
 * ``sampled.certificate_replayed``: the sup certificate, through JSON, replays in the kernel,
-  and its box is the whole domain [-1/2, 1/2]^d.
+  its box is the whole domain [-1/2, 1/2]^d, and its value (lower, upper) are the reported ones.
 
 Notes per case give the ratio certified / sampled (how much sampling under-estimates), also for
 nested prefixes of the test set (64, 256, 1024, ... points).  Hooks: ``cases`` (list of case
@@ -59,6 +60,18 @@ def _case(spec, sup_fn):
     return T, S, info, sf, errs, r
 
 
+def _accepted_upper(S, T, r):
+    """(Checked, upper) for the certificate ``r.certificate``: ``upper`` is its stated value (or upper
+    bound), accepted by the kernel: sup()'s own replay when its statement ends with that number
+    (no second replay), else a replay here (CertificateRejected propagates: the claim fails)."""
+    cert = r.certificate
+    upper = to_rational(cert["value"] if "value" in cert else cert["upper"])
+    chk = r.checked
+    if chk is None or chk.kind not in ("sup", "sup_interval") or chk.statement.split()[-1] != str(upper):
+        chk = kernel.replay((S, T), cert)
+    return chk, upper
+
+
 def checks(report, quick=False, **hooks):
     """Sampled L-inf errors of trained students vs the certified sup (exact)."""
     cases = hooks.get("cases") or (QUICK if quick else FULL)
@@ -71,7 +84,7 @@ def checks(report, quick=False, **hooks):
             results.append((spec, T, S, r))
             tag = f"d={spec['d']} teacher {'-'.join(map(str, T.architecture))} student " \
                   f"{'-'.join(map(str, S.architecture))} m={spec['m']}"
-            upper = r.value if r.exact else r.upper
+            _, upper = _accepted_upper(S, T, r)   # the number the kernel accepted, not r's fields
             worst = max(errs)
             c.check(all(e <= upper for e in errs), f"{tag}: sampled {float(worst):.6g} > certified {float(upper):.6g}")
             cert = r.value if r.exact else r.lower
@@ -94,6 +107,9 @@ def checks(report, quick=False, **hooks):
             chk = kernel.replay((S, T), cert)
             stated = Fraction(cert["value"] if "value" in cert else cert["lower"])
             c.check(stated == (r.value if r.exact else r.lower), f"d={spec['d']}: replayed value is the reported one")
+            stated_up = Fraction(cert["value"] if "value" in cert else cert["upper"])
+            c.check(stated_up == (r.value if r.exact else r.upper),
+                    f"d={spec['d']}: replayed upper {stated_up} is not the reported {r.value if r.exact else r.upper}")
             c.note(f"d={spec['d']} m={spec['m']}: {chk.statement[:60]}... ({chk.instances} leaves)")
 
 

@@ -416,3 +416,46 @@ def test_knots_are_checked_per_tree_though_values_are_shared():
         bad = {"+": {"knots": knots}, "-": {"knots": knots[:i] + knots[i + 1:]}}
         with pytest.raises(CertificateRejected):
             kernel.check_max_le((F1, G1), [(-1, 1)], "abs", r.value, bad)
+
+
+# -- review fixes: eval certificates, Checked forgery, "dual" on a multi-neuron fix ---------------
+
+def test_eval_certificate_parses_and_refuses_malformed():
+    net = Net([([[1, -1]], [F(1, 2)])])
+    ok = kernel.replay(net, {"kind": "eval", "points": [["1/2", 1], [F(1, 3), "0"]], "values": [["0"], ["5/6"]]})
+    assert ok.kind == "eval" and ok.instances == 2
+    bad = [{"kind": "eval", "points": [[1, 1]], "values": [[0.5]]},           # a float value
+           {"kind": "eval", "points": [[0.5, 1]], "values": [["0"]]},         # a float coordinate
+           {"kind": "eval", "points": [[1, 1]]},                             # missing key
+           {"kind": "eval", "values": [["1/2"]]},
+           {"kind": "eval", "points": [[1]], "values": [["1/2"]]},            # wrong point length
+           {"kind": "eval", "points": [[1, 1]], "values": [["1/2", "0"]]},    # wrong value length
+           {"kind": "eval", "points": [1, 1], "values": [["1/2"]]},           # not a list of points
+           {"kind": "eval", "points": [[1, 1]], "values": "1/2"},
+           {"kind": "eval", "points": [[1, 1]], "values": [["1/3"]]},         # wrong value
+           {"kind": ["eval"]}]
+    for cert in bad:
+        with pytest.raises(CertificateRejected):
+            kernel.replay(net, cert)
+    with pytest.raises(CertificateRejected):
+        kernel.check_eval((net, net), [[1, 1]], [["1/2"]])
+
+
+def test_checked_cannot_be_forged_by_replace():
+    import dataclasses
+    net = Net([([[1, -1]], [F(1, 2)])])
+    ok = kernel.check_eval(net, [[1, 1]], [["1/2"]])
+    with pytest.raises(CertificateRejected):
+        dataclasses.replace(ok, kind="sup", statement="max over the box of f == 0")
+    with pytest.raises(CertificateRejected):
+        copy.copy(ok).__class__("sup", "forged", 1)
+
+
+def test_multi_neuron_fix_with_single_dual_is_rejected():
+    f = Net([([[1], [1]], [1, 2]), ([[1, 1]], [0])])      # both neurons active on [0, 1]
+    good = {"fix": "++", "next": {"bound": {}}}
+    assert kernel.check_max_le(f, [[0, 1]], "max", 5, good).kind == "max_le"
+    for bad in ({"fix": "++", "dual": {}, "next": {"bound": {}}},
+                {"fix": "+", "dual": {}, "duals": [None], "next": {"fix": "+", "next": {"bound": {}}}}):
+        with pytest.raises(CertificateRejected, match="dual"):
+            kernel.check_max_le(f, [[0, 1]], "max", 5, bad)

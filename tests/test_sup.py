@@ -204,3 +204,15 @@ def test_bnb_time_limit_gives_a_marked_interval():
 def test_bad_rel_gap(gap):
     with pytest.raises(InputError):
         sup(TEACHER, STUDENT, rel_gap=gap)
+
+
+def test_every_certificate_is_replayed_with_check():
+    f = Net([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])        # |x|
+    r = sup(f, box=[(F(-1), F(1, 2))], sign="max")             # knots: replayed too, not only bnb
+    assert r.checked is not None and r.checked.kind == "sup" and "replay_seconds" in r.stats
+    assert sup(f, box=[(F(-1), F(1, 2))], sign="max", check=False).checked is None
+    m = maximize(f, [(F(-1), F(1, 2))])
+    assert m.checked is not None and m.checked.kind == "sup" and m.checked.statement.endswith("== 1")
+    assert maximize(f, [(F(-1), F(1, 2))], check=False).checked is None
+    m = maximize((TEACHER, STUDENT), sign=-1)                 # d = 2, a pair
+    assert m.checked is not None and m.checked.kind == ("sup" if m.exact else "sup_interval")

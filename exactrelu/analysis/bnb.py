@@ -121,15 +121,20 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
     width = max(float(hi - lo) for lo, hi in box) or 1.0
     if exact_width is None:
         exact_width = width / (64 if d <= 2 else 16) / (256 if rel_gap > 0 else 1)
-    # seed: a grid of float evaluations, the best point evaluated exactly
+    # seed: float evaluations on a grid of (k+1)^d points (d <= 3), else on the centre and a
+    # bounded random sample of grid points (9^d would exhaust memory); the best point evaluated exactly
     k = 64 if d <= 2 else 24 if d == 3 else 8
-    g = [np.linspace(float(lo), float(hi), k + 1) for lo, hi in box]
-    X = np.stack(np.meshgrid(*g, indexing="ij"), -1).reshape(-1, d)
+    if d <= 3:
+        J = np.stack(np.meshgrid(*[np.arange(k + 1)] * d, indexing="ij"), -1).reshape(-1, d)
+    else:
+        J = np.random.default_rng(0).integers(0, k + 1, size=(4096, d))
+        J[0] = k // 2
+    X = np.array([float(lo) for lo, _ in box]) + np.array([float(hi - lo) for lo, hi in box]) * (J / k)
     best = [None, None]
 
     for s in signs:
         v = float_eval(fl, X, s)
-        i = np.unravel_index(int(np.argmax(v)), (k + 1,) * d)
+        i = J[int(np.argmax(v))]
         x = tuple(lo + (hi - lo) * Fraction(int(j), k) for j, (lo, hi) in zip(i, box))
         v = objective(s, x)
         if best[0] is None or v > best[0]:

@@ -23,8 +23,9 @@ Producers (``method``): ``"knots"`` (default for d = 1): every breakpoint exactl
 ``knots`` leaf (:mod:`.pl1d`); ``"bnb"`` (default for d >= 2): float64-guided branch and bound over
 boxes, ``ibp`` leaves and, on the small boxes bounds cannot close, the region search below
 (:mod:`.bnb`); ``"regions"`` (``prune=False``, and the fallback): the region search alone.  With
-``check=True`` (default) a ``bnb`` certificate is replayed by the kernel before it is returned,
-and a rejection (a misleading float) reruns the exact region search.  ``rel_gap`` > 0 stops when
+``check=True`` (default) every certificate is replayed by the kernel before it is returned
+(``.checked``), and a rejected ``bnb`` certificate (a misleading float) reruns the exact region
+search.  Callers that replay a certificate themselves may pass ``check=False``.  ``rel_gap`` > 0 stops when
 ``upper - lower <= rel_gap * upper`` (``bnb``; the other producers are exact or stop at a limit).
 
 The region search.  Branch and bound: before expanding a sub-box, an upper bound by exact symbolic interval
@@ -74,6 +75,7 @@ class MaxResult:
     tree: dict
     reason: str | None = None
     stats: dict = field(default_factory=dict)
+    checked: object = None   # the kernel's Checked, when maximize() replayed the tree (check=True)
 
 
 @dataclass
@@ -454,7 +456,7 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto"):
 
 def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"],
              max_boxes=DEFAULT_LIMITS["max_boxes"], time_limit=DEFAULT_LIMITS["time_limit"],
-             rel_gap=0, prune=True) -> MaxResult:
+             rel_gap=0, prune=True, check=True) -> MaxResult:
     """Certified maximum of ``sign * (f - g)`` (``nets = (f, g)``) or ``sign * f`` over ``box``.
 
     Parameters
@@ -466,6 +468,9 @@ def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"
         the certified interval reached so far with ``exact=False`` and ``reason``.
     prune : close sub-boxes whose interval bound is below the best value found (``ibp`` leaves);
         ``False`` certifies every region with LP duals (larger certificates, no interval leaves).
+    check : replay the tree in the kernel (:func:`exactrelu.kernel.check_sup` when exact, else
+        :func:`exactrelu.kernel.check_interval`) and keep its ``Checked`` in ``checked``; a rejected
+        ``bnb`` tree is replaced by the exact region search's.  ``False`` for callers that replay.
 
     Returns
     -------
@@ -479,9 +484,39 @@ def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"
     nets = _as_nets(nets)
     box, s = _as_box(box, nets), _as_sign(sign)
     lim = _limits({"max_regions": max_regions, "max_boxes": max_boxes, "time_limit": time_limit})
-    trees, lower, upper, w, exact, reason, stats = _search(nets, box, [s], lim, _as_gap(rel_gap), prune)
-    return MaxResult(lower if exact else None, lower, upper, w, exact, trees["+" if s > 0 else "-"],
-                     reason, stats)
+    gap = _as_gap(rel_gap)
+
+    def run(method="auto"):
+        trees, lower, upper, w, exact, reason, stats = _search(nets, box, [s], lim, gap, prune, method)
+        return MaxResult(lower if exact else None, lower, upper, w, exact, trees["+" if s > 0 else "-"],
+                         reason, stats)
+
+    def replay(r):
+        bx, wit = [[fmt(lo), fmt(hi)] for lo, hi in box], [fmt(v) for v in r.witness]
+        if r.exact:
+            return kernel.check_sup(nets, bx, s, fmt(r.value), wit, r.tree)
+        return kernel.check_interval(nets, bx, s, fmt(r.lower), fmt(r.upper), wit, r.tree)
+    return _checked_run(run, replay, check)
+
+
+def _checked_run(run, replay, check):
+    """run(); with ``check``, replay its certificate in the kernel into ``.checked``; a rejected
+    float-guided (``bnb``) certificate is replaced by the exact region search's (``run("regions")``),
+    which must replay too (a rejection there is an internal error and propagates)."""
+    r = run()
+    if not check:
+        return r
+    t = time.perf_counter()
+    try:
+        r.checked = replay(r)
+    except CertificateRejected as e:
+        if r.stats.get("method") != "bnb":
+            raise
+        r = run("regions")
+        r.checked = replay(r)
+        r.stats["fallback"] = str(e)[:200]
+    r.stats["replay_seconds"] = time.perf_counter() - t
+    return r
 
 
 _SUP_SIGNS = {"abs": [1, -1], "max": [1], "min": [-1], 1: [1], -1: [-1]}
@@ -490,7 +525,8 @@ _SUP_SIGNS = {"abs": [1, -1], "max": [1], "min": [-1], 1: [1], -1: [-1]}
 def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
     """Certified maximum over ``box`` of |f - g| (``sign="abs"``), f - g ("max") or g - f ("min");
     without ``g``, of |f|, f or -f.  The certificate replays with :func:`exactrelu.kernel.replay`
-    on ``(f, g)`` (or ``f``).  Keywords: the limits of :func:`maximize`, ``rel_gap`` and ``prune``."""
+    on ``(f, g)`` (or ``f``).  Keywords: the limits of :func:`maximize`, ``rel_gap``, ``prune``,
+    ``method`` and ``check`` (default True: the kernel replays the certificate into ``.checked``)."""
     nets = _as_nets((f,) if g is None else (f, g))
     box = _as_box(box, nets)
     if sign not in _SUP_SIGNS or isinstance(sign, bool):
@@ -504,7 +540,7 @@ def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
     lim = _limits(limits)
     name = {1: "max", -1: "min"}.get(sign, sign)
 
-    def run(method):
+    def run(method=method):
         trees, lower, upper, w, exact, reason, stats = _search(nets, box, _SUP_SIGNS[sign], lim, rel_gap, prune,
                                                                method)
         cert = {"kind": "sup", "sign": name, "box": [[fmt(lo), fmt(hi)] for lo, hi in box],
@@ -514,16 +550,7 @@ def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
         else:
             cert["lower"], cert["upper"] = fmt(lower), fmt(upper)
         return SupResult(lower, upper, w, exact, cert, lower if exact else None, reason, stats)
-    r = run(method)
-    if check and r.stats.get("method") == "bnb":   # float-guided: replay, else the exact search
-        t = time.perf_counter()
-        try:
-            r.checked = kernel.replay(nets if len(nets) > 1 else nets[0], r.certificate)
-        except CertificateRejected as e:
-            r = run("regions")
-            r.stats["fallback"] = str(e)[:200]
-        r.stats["replay_seconds"] = time.perf_counter() - t
-    return r
+    return _checked_run(run, lambda r: kernel.replay(nets if len(nets) > 1 else nets[0], r.certificate), check)
 
 
 def _as_gap(v) -> Fraction:
