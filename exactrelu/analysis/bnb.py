@@ -18,6 +18,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..numbers import fmt
+
 __all__ = ["float_ibp", "float_eval", "search"]
 
 _R = float(2 ** 24)
@@ -253,14 +255,10 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
     def emit(lf):
         if lf.kind == "cut":
             i, m = lf.tree
-            return {"cut": i, "at": _fmt(m), "lo": emit(lf.kids[0]), "hi": emit(lf.kids[1])}
+            return {"cut": i, "at": fmt(m), "lo": emit(lf.kids[0]), "hi": emit(lf.kids[1])}
         if lf.kind == "exact":
             return lf.tree
         return {"ibp": True}
     trees = {("+" if s > 0 else "-"): emit(roots[s]) for s in signs}
     stats["seconds"] = time.perf_counter() - t0
     return trees, L, upper, best[1], reason
-
-
-def _fmt(x: Fraction) -> str:
-    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
