@@ -1,21 +1,27 @@
 # Two commands for a fresh machine: `make verify` (the main job) and `make test`.
+# Each installs everything it needs itself, in either order.
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: verify test bench clean
+.PHONY: verify test mutation bench clean
 
-$(VENV)/.core: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PIP) -e .
+# The main job's claims include Adam-trained students, so its install includes torch (the train extra).
+$(VENV)/.verify: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) -e '.[train]'
 	touch $@
 
-$(VENV)/.test: $(VENV)/.core
+$(VENV)/.test: $(VENV)/.verify
 	$(PIP) -e '.[test,plot,train]'
 	touch $@
 
-verify: $(VENV)/.core
+$(VENV)/.mutation: $(VENV)/.test
+	$(PIP) -e '.[test,plot,train,mutation]'
+	touch $@
+
+verify: $(VENV)/.verify
 	$(VENV)/bin/exactrelu verify
 
 test: $(VENV)/.test
