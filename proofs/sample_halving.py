@@ -2,7 +2,10 @@
 
 Notes §4.4 (slides [S]): a randomized algorithm using m samples on average uses at most 2m with
 probability >= 1/2.  Notes §4.3 step 5 [R]: the chain of constants that turns the grid bump into
-the slides' 2^7 bound, each step checked separately.  Hooks: ``mean_fn`` (a wrong mean),
+the slides' 2^7 bound, each step checked separately.  The halving claims compare the functions of
+exactrelu.theory.markov with floor(2m), means, probabilities and the two-point extremal
+distributions computed in this script.  Hooks: ``mean_fn`` (a wrong mean), ``extremal_fn`` (a wrong
+extremal distribution),
 ``M_fn`` (grid size), ``linf`` (the 2^7), ``markov_factor`` (the 1/4), ``ceil_factor`` (the 2 in
 ceil(t) <= 2t).
 """
@@ -23,12 +26,33 @@ SRC = "slides [S] + notes §4.4"
 CHAIN = "notes §4.3 step 5 [R]"
 
 
+def _floor2m(m: F) -> int:
+    """floor(2m) from m's numerator and denominator: the script's own threshold, independent of
+    markov.halving_threshold (the function under test)."""
+    return (2 * m.numerator) // m.denominator
+
+
+def _two_point(m: F, t: int) -> dict:
+    """Mass m/t at t, the rest at 0: mean exactly m (t >= m > 0), built here, not by markov."""
+    return {0: 1 - m / t, t: m / t}
+
+
+def _mean(dist: dict) -> F:
+    """E[X] of a {count: probability} dict, summed here."""
+    return sum((F(v) * F(p) for v, p in dist.items()), F(0))
+
+
+def _at_most(dist: dict, k: int) -> F:
+    """P[X <= k] of a {count: probability} dict, summed here."""
+    return sum((F(p) for v, p in dist.items() if v <= k), F(0))
+
+
 def _distributions(m: F, rng: random.Random, n_random: int) -> list:
     """Candidate count distributions around the Markov boundary (some have mean > m on purpose)."""
-    k = mk.halving_threshold(m)
+    k = _floor2m(m)
     out = [{v: 1} for v in range(0, k + 3)]                       # point masses, incl. 2m+1, 2m+2
     if m > 0:
-        out.append(dict(mk.extremal_distribution(m)))               # the Markov boundary
+        out.append(_two_point(m, k + 1))                            # the Markov boundary
         out.append({0: F(1, 2), k: F(1, 2)} if k else {0: 1})        # mass at exactly floor(2m)
         for t in (k + 1, k + 2, 3 * k + 5):                         # two-point, mean exactly m
             if t > m:
@@ -47,6 +71,7 @@ def _distributions(m: F, rng: random.Random, n_random: int) -> list:
 def checks(report, quick=False, **hooks):
     """Markov halving, extremal distributions, and the 2^7 constant chain."""
     mean_fn = hooks.get("mean_fn", mk.mean)
+    extremal_fn = hooks.get("extremal_fn", mk.extremal_distribution)
     linf = hooks.get("linf", LINF)
     M_fn = hooks.get("M_fn")
     markov_factor = hooks.get("markov_factor", F(1, 4))
@@ -56,28 +81,38 @@ def checks(report, quick=False, **hooks):
 
     with report.claim("halving.markov", SRC, "E[X] <= m => P[X <= floor(2m)] >= 1/2 (X integer >= 0)") as cl:
         for m in ms:
-            for dist in _distributions(m, rng, 20 if quick else 120):
-                dist = mk.distribution(dist)
+            K = _floor2m(m)
+            cl.check(mk.halving_threshold(m) == K, f"m={m}: halving_threshold is floor(2m) = {K}")
+            for raw in _distributions(m, rng, 20 if quick else 120):
+                dist = mk.distribution(raw)
                 if mean_fn(dist) > m:
                     continue  # the lemma's hypothesis fails: nothing to check
                 P, ok = mk.halving(dist, m, mean_fn=mean_fn)
-                cl.check(ok and P == mk.prob_at_most(dist, 2 * m), f"m={m} dist={dist}: P={P}")
+                want = _at_most(raw, K)  # P[X <= floor(2m)], summed here
+                cl.check(ok and P == want == mk.prob_at_most(dist, 2 * m) and want >= F(1, 2),
+                         f"m={m} dist={dist}: P={P}, P[X <= {K}]={want}")
                 # Markov with the integer refinement: P[X > 2m] <= E[X] / (floor(2m) + 1)
-                cl.check(1 - P <= mean_fn(dist) / (mk.halving_threshold(m) + 1), f"Markov m={m} {dist}")
+                cl.check(1 - want <= _mean(raw) / (K + 1), f"Markov m={m} {dist}")
 
     with report.claim("halving.extremal", SRC + " [R]",
                       "min P[X <= 2m] over E[X] <= m is 1 - m/(floor(2m)+1) > 1/2, -> 1/2; hypothesis needed") as cl:
         for m in ms:
             if m <= 0:
                 continue
-            ext = mk.extremal_distribution(m)
-            low = 1 - m / (mk.halving_threshold(m) + 1)
-            cl.check(mk.mean(ext) == m and mk.prob_at_most(ext, 2 * m) == low and low > F(1, 2),
-                     f"extremal m={m}")
-            for dist in _distributions(m, rng, 10 if quick else 60):
-                if mean_fn(mk.distribution(dist)) <= m:
-                    cl.check(mk.prob_at_most(dist, 2 * m) >= low, f"m={m}: {dist} below the extremal value")
-            viol = {mk.halving_threshold(m) + 1: 1}  # mean floor(2m)+1 > m and P = 0
+            K = _floor2m(m)
+            direct = _two_point(m, K + 1)  # the extremal distribution, built here
+            low = 1 - m / (K + 1)
+            cl.check(_mean(direct) == m and _at_most(direct, K) == low and low > F(1, 2),
+                     f"extremal m={m}: the direct two-point distribution has mean m and P = {low}")
+            cl.check(mk.distribution(extremal_fn(m)) == mk.distribution(direct),
+                     f"extremal m={m}: extremal_distribution is mass {m / (K + 1)} at {K + 1}, the rest at 0")
+            P, ok = mk.halving(direct, m)
+            cl.check(ok and P == low, f"extremal m={m}: halving gives {P} on it, not {low}")
+            for raw in _distributions(m, rng, 10 if quick else 60):
+                if _mean(raw) <= m:
+                    cl.check(_at_most(raw, K) >= low and mk.prob_at_most(raw, 2 * m) >= low,
+                             f"m={m}: {raw} below the extremal value")
+            viol = {K + 1: 1}  # mean floor(2m)+1 > m and P = 0
             cl.check(mean_fn(mk.distribution(viol)) > m and mk.prob_at_most(viol, 2 * m) == 0,
                      f"m={m}: the violator shows E[X] <= m is needed")
         for e in range(1, 8 if quick else 30):  # 1/2 is the infimum: low - 1/2 = 1/(2(2m+1)) for integer m

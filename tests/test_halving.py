@@ -151,3 +151,45 @@ def test_atoms_from_the_cli_agrees_with_edge_script():
     code, out, _ = cli("bounds", "--d", 15, "--L", 7, "--c", 2, "--eps", "1/256", "--json")
     r = json.loads(out)
     assert code == 0 and len(r["lower"]["m"]) > 80 and int(r["lower"]["m"]) > 10**80 * r["n_params"]
+
+
+# -- the halving claims compare against constructions of their own (issue 7 section 3) ------------
+def _failures(rep, cid):
+    return next(c.failures for c in rep.claims if c.id == cid)
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_halving_threshold_off_by_one_fails_quick_and_full(monkeypatch, quick):
+    """floor(2m) + 1 instead of floor(2m): both halving claims fail, and not only on the direct
+    comparison of the threshold: halving() and extremal_distribution() are caught by the script's
+    own floor(2m) and two-point distributions."""
+    true_threshold = mk.halving_threshold
+    monkeypatch.setattr(mk, "halving_threshold", lambda m: true_threshold(m) + 1)
+    rep = run_checks(load_proof("sample_halving").checks, quick=quick)
+    assert rep.ok is False
+    markov, extremal = _failures(rep, "halving.markov"), _failures(rep, "halving.extremal")
+    assert "m=1: halving_threshold is floor(2m) = 2" in markov
+    assert any(f.startswith("m=") and ", P[X <= " in f for f in markov)          # halving's P is wrong
+    assert "extremal m=1: extremal_distribution is mass 1/3 at 3, the rest at 0" in extremal
+    assert "extremal m=1: halving gives 1 on it, not 2/3" in extremal
+    assert {c.id for c in rep.claims if not c.held} == {"halving.markov", "halving.extremal"}
+
+
+def test_wrong_extremal_distribution_is_caught():
+    """A two-point distribution with mean m, but at floor(2m) + 2: not the minimiser."""
+    def wrong(m):
+        t = math.floor(2 * m) + 2
+        return {0: 1 - m / t, t: m / t}
+    rep = run_checks(load_proof("sample_halving").checks, quick=True, extremal_fn=wrong)
+    assert {c.id for c in rep.claims if not c.held} == {"halving.extremal"}
+    assert _failures(rep, "halving.extremal")[0] == \
+        "extremal m=1: extremal_distribution is mass 1/3 at 3, the rest at 0"
+
+
+def test_wrong_halving_probability_is_caught(monkeypatch):
+    """halving() summing P[X <= 2m - 1]: the script's own P[X <= floor(2m)] disagrees."""
+    monkeypatch.setattr(mk, "prob_at_most", lambda dist, k: sum(
+        (p for v, p in mk.distribution(dist) if v < k), F(0)))
+    rep = run_checks(load_proof("sample_halving").checks, quick=True)
+    assert any(", P[X <= " in f for f in _failures(rep, "halving.markov"))
+    assert "halving.extremal" in {c.id for c in rep.claims if not c.held}
