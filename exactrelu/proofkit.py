@@ -3,12 +3,16 @@
 A script defines ``checks(report, quick=False, **hooks)`` and ends with
 ``raise SystemExit(run_script(checks))``.  Inside, each claim is a block::
 
-    with report.claim("bump.peak", "slides p.12 / [R]", "phi_y(y) = c^L (3d)^(L-2)/(2M)") as c:
-        c.check(value == expected, f"peak at {y}")
+    with report.claim("bump.peak", "slides [S]; [R] reconstruction", "phi_y(y) = c^L (3d)^(L-2)/(2M)") as c:
+        c.over(d=ds, L=Ls, M=Ms)          # the finite instance set: "d in 1..3; L in {3, 5}; ..."
+        for d, L, M in product(ds, Ls, Ms):
+            c.check(value(d, L, M) == expected(d, L, M), f"peak at d={d} L={L} M={M}")
 
 It fails closed: a claim held only if it checked at least one instance, every check was
 an exact ``True`` (a float or numpy bool is refused), and nothing raised.  A crash, a
-skipped claim or zero instances is NOT VERIFIED.  Hooks let tests inject a broken
+skipped claim or zero instances is NOT VERIFIED.  VERIFIED means: held on each of the
+finitely many instances checked; ``Claim.over`` records which ones (the report prints them,
+and a claim that recorded none says so).  Hooks let tests inject a broken
 construction or a wrong constant and watch the script fail.
 """
 from __future__ import annotations
@@ -33,6 +37,19 @@ class Claim:
     failures: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     seconds: float = 0.0
+    ranges: list = field(default_factory=list)
+
+    def over(self, text: str = "", **params) -> "Claim":
+        """Record the instance set this claim runs over, as text and/or named parameter values.
+
+        ``c.over(d=range(1, 4), L=(3, 5))`` records ``"d in 1..3; L in {3, 5}"``; call it once per
+        instance family (each call is one entry of the claim's ``over`` list).
+        """
+        parts = ([text] if text else []) + [f"{k} in {_values(v)}" for k, v in params.items()]
+        if not parts:
+            raise ValueError("over() needs a description or at least one parameter")
+        self.ranges.append("; ".join(parts))
+        return self
 
     def check(self, ok, what: str = "") -> bool:
         """Record one instance; ``ok`` must be a real bool decided exactly."""
@@ -56,7 +73,18 @@ class Claim:
                 "instances": self.instances, "held": self.held,
                 "result": "VERIFIED" if self.held else "NOT VERIFIED",
                 "failures": self.failures[:5], "n_failures": len(self.failures),
-                "notes": self.notes, "seconds": round(self.seconds, 3)}
+                "over": list(self.ranges), "notes": self.notes, "seconds": round(self.seconds, 3)}
+
+
+def _values(v) -> str:
+    """'1..6' for a run of consecutive integers, '{1/2, 2}' for a finite set, str() otherwise."""
+    if isinstance(v, (str, int)) or not hasattr(v, "__iter__"):
+        return str(v)
+    vals = list(v)
+    if len(vals) > 2 and all(type(x) is int for x in vals) and vals == list(range(vals[0], vals[0] + len(vals))):
+        return f"{vals[0]}..{vals[-1]}"
+    shown = ", ".join(str(x) for x in vals[:12])
+    return "{" + shown + (f", ... ({len(vals)} values)" if len(vals) > 12 else "") + "}"
 
 
 class Report:
