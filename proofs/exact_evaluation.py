@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable alone f
 from exactrelu.evaluate import PATHS, EvalStats, evaluate_batch, evaluate_float_with_bound
 from exactrelu.kernel import evaluate as kernel_evaluate
 from exactrelu.net import Net
+from exactrelu.numbers import fmt
 from exactrelu.proofkit import run_script
 
 ENGINE = "[R] engine spec (exact eval issue)"
@@ -123,6 +124,33 @@ def _path_instances():
     ]
 
 
+def _guard_instances():
+    """(name, net, points, path of layer 0) just below and just above each guard of the engine's
+    choice of path (float64 below 2^53, int64 below 2^62, the big-integer path above), every
+    value equal to its exact bound, so a guard moved up either takes a path that gives a wrong
+    value (2^53 + 1 rounds in float64; 2^63 + 1 overflows int64) or, for 2^62 < bound < 2^63,
+    the wrong path; a guard moved down takes a slower path than its instance just below."""
+    def one(w, b, pts):
+        return Net([([w], [b])]), pts
+    return [
+        ("f64-below", *one([2**52, 1], 0, [(1, 2**52 - 1)]), "float64"),            # 2^53 - 1
+        ("f64-below-neg", *one([-(2**52), 1], -1, [(1, -(2**52 - 2))]), "float64"),  # -(2^53 - 1)
+        ("f64-above", *one([2**52, 1], 0, [(2, 1)]), "int64"),                       # 2^53 + 1
+        ("f64-above-bias", *one([1], 2**52, [(2**52 + 1,)]), "int64"),              # 2^53 + 1
+        ("i62-below", *one([2**61, 1], 0, [(1, 2**61 - 1)]), "int64"),              # 2^62 - 1
+        ("i62-below-limbs", *one([3, 5], 0, [(2**59 - 1, 2**59)]), "int64"),        # 2^62 - 3, two limbs
+        ("i62-above", *one([2**61, 1], 0, [(2, 1)]), "bigint"),                     # 2^62 + 1
+        ("i62-above-limbs", *one([3, 5], 0, [(2**59 + 1, 2**59)]), "bigint"),       # 2^62 + 3
+        ("i63-above", *one([2**62, 1], 0, [(2, 1)]), "bigint"),                     # 2^63 + 1
+        ("i63-above-neg", *one([-(2**62), -1], 0, [(2, 1)]), "bigint"),             # -(2^63 + 1)
+        ("i63-above-limbs", *one([3, 5], 0, [(2**60, 2**60)]), "bigint"),           # 2^63, two limbs
+    ]
+
+
+def _show(rows) -> str:
+    return "; ".join(",".join(fmt(v) for v in row) for row in rows)
+
+
 def _exact(net, pts):
     return [kernel_evaluate(net, x) for x in pts]
 
@@ -144,6 +172,7 @@ def checks(report, quick: bool = False, engine=None, float_engine=None):
         restricted = cases[:6] if quick else list(cases)
         restricted += [(f"path-{p}-{i}", net, pts, _exact(net, pts))
                        for i, (net, pts, p) in enumerate(_path_instances())]
+        restricted += [(f"guard-{name}", net, pts, _exact(net, pts)) for name, net, pts, _ in _guard_instances()]
         for name, net, pts, want in restricted:
             for allowed in (PATHS, ("int64", "bigint"), ("bigint",)):
                 stats = EvalStats()
@@ -153,6 +182,11 @@ def checks(report, quick: bool = False, engine=None, float_engine=None):
             stats = EvalStats()
             engine(net, pts, stats=stats)
             c.check(p in stats.paths_used(), f"path-{p}-{i} takes the {p} path")
+        for name, net, pts, p in _guard_instances():
+            stats = EvalStats()
+            got, want = engine(net, pts, stats=stats), _exact(net, pts)
+            c.check(got == want, f"guard-{name}: the engine gives {_show(got)}, the kernel {_show(want)}")
+            c.check([q for _, q, _ in stats.layers] == [p], f"guard-{name} takes the {p} path")
         c.check(used == set(PATHS), f"every path exercised (saw {sorted(used)})")
 
     with report.claim("eval.float_within_bound", HIGHAM,

@@ -267,3 +267,27 @@ def test_proof_script_catches_broken_engines(hooks, failing):
     assert not rep.ok and "NOT VERIFIED" in rep.table()
     assert {c.id for c in rep.claims if not c.held} == failing
     assert run_script(functools.partial(proof.checks, **hooks), argv=["--quick"], title="exact_evaluation") == 1
+
+
+@pytest.mark.parametrize("guard, moved, reasons", [
+    # moved up: the engine becomes wrong, and --quick sees the wrong values at the guard
+    ("_F64", 1 << 54, ["guard-f64-above paths=('float64', 'int64', 'bigint')",
+                       "guard-f64-above: the engine gives 9007199254740992, the kernel 9007199254740993"]),
+    ("_I62", 1 << 64, ["guard-i63-above paths=('float64', 'int64', 'bigint')",
+                       "guard-i63-above-limbs paths=('int64', 'bigint')",
+                       "guard-i63-above-neg takes the bigint path"]),
+    # moved up but still sound (2^62 <= bound < 2^63 fits int64): the path is not the documented one
+    ("_I62", 1 << 63, ["guard-i62-above takes the bigint path", "guard-i62-above-limbs takes the bigint path"]),
+    # moved down: a slower path than the guard allows, seen just below it
+    ("_F64", 1 << 52, ["guard-f64-below takes the float64 path", "guard-f64-below-neg takes the float64 path"]),
+    ("_I62", 1 << 61, ["guard-i62-below takes the int64 path", "guard-i62-below-limbs takes the int64 path"]),
+])
+def test_quick_proof_catches_each_guard_moved(monkeypatch, guard, moved, reasons):
+    """proofs/exact_evaluation.py --quick has instances just below and just above each guard."""
+    monkeypatch.setattr(ev, guard, moved)
+    rep = run_checks(load_proof("exact_evaluation").checks, quick=True)
+    assert rep.ok is False
+    failed = {c.id: c.failures for c in rep.claims if not c.held}
+    assert set(failed) == {"eval.paths_agree"}
+    for reason in reasons:
+        assert reason in failed["eval.paths_agree"]
