@@ -78,7 +78,7 @@ def run_sup(T, S, replay: bool, **kw):
            "exact_boxes": r.stats.get("exact_boxes"), "knots": r.stats.get("knots")}
     if replay:
         t = time.perf_counter()
-        kernel.replay((T, S), r.certificate)          # raises CertificateRejected: exit 1 below
+        kernel.replay((T, S), r.certificate, expect=("sup", "sup_interval"))          # raises CertificateRejected: exit 1 below
         out["replay_seconds"] = round(time.perf_counter() - t, 3)
     return out
 

@@ -3,7 +3,10 @@
 It imports only the standard library and :mod:`exactrelu.net`.  It computes with exact
 integers and :class:`fractions.Fraction` only, and replays certificates *without search*: a
 producer (fast, untrusted) hands over a certificate with every hint the check needs, and the
-kernel only recomputes and compares.  Only the kernel creates :class:`Checked` results.
+kernel only recomputes and compares.  Only the kernel creates :class:`Checked` results, and each one
+names what it is about (kind, box, sign, bounds).  :func:`replay` takes the claim kind the caller needs
+(and, for sups, the box and sign) and refuses any other.  Limits (a rejection, never a crash): numerals
+of at most ``MAX_DIGITS`` digits, trees of at most ``MAX_DEPTH`` nested nodes.
 
 Certificate kinds
 -----------------
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import re as _re
 import sys as _sys
+import weakref as _weakref
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm as _lcm
@@ -23,29 +27,62 @@ from operator import mul as _mul
 
 from .net import CertificateRejected, Net
 
-__all__ = ["evaluate", "Checked", "check_eval", "check_max_le", "check_sup", "check_interval", "replay"]
+__all__ = ["evaluate", "Checked", "genuine", "check_eval", "check_max_le", "check_sup", "check_interval",
+           "replay", "MAX_DEPTH"]
 
-_MINTING = []  # non-empty only while _checked builds a Checked: construction, replace() and copies elsewhere fail
+_MINTING = []                                # non-empty only while _checked builds a Checked
+_MINTED = _weakref.WeakValueDictionary()     # id -> every Checked this process minted, by identity
 
 
 @dataclass(frozen=True)
 class Checked:
-    """A claim the kernel has verified.  Build one only through the ``check_*`` functions."""
+    """A claim the kernel has verified in this process, and exactly what it is about.
+
+    ``kind``: "eval", "max_le", "sup" or "sup_interval"; ``box`` (tuple of (lo, hi) Fractions) and
+    ``sign`` ("abs", "max" = f - g, "min" = g - f) for the sup kinds, else None; ``lower``/``upper``:
+    the certified bounds on the maximum (equal for "sup"; ``lower`` None for "max_le").
+
+    What it protects against: ``Checked(...)`` and ``dataclasses.replace`` raise, fields cannot be
+    assigned, ``copy``/``deepcopy`` return the object itself and pickling is refused.  Python cannot
+    stop ``object.__new__`` with ``object.__setattr__`` from building a look-alike; :func:`genuine`
+    tells the two apart (it holds only for an object this kernel minted), so code that acts on a
+    verdict it did not get straight from a ``check_*`` call asks :func:`genuine` first."""
     kind: str
     statement: str
     instances: int
+    box: tuple | None = None
+    sign: str | None = None
+    lower: Fraction | None = None
+    upper: Fraction | None = None
 
     def __post_init__(self):
         if not _MINTING:
             raise CertificateRejected("Checked: only exactrelu.kernel may create a Checked result")
 
+    def __copy__(self):
+        return self
 
-def _checked(kind: str, statement: str, instances: int) -> Checked:
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        raise TypeError("a Checked result is valid only in the process whose kernel checked it; replay the "
+                        "certificate instead of pickling the verdict")
+
+
+def _checked(kind: str, statement: str, instances: int, **about) -> Checked:
     _MINTING.append(True)
     try:
-        return Checked(kind, statement, instances)
+        c = Checked(kind, statement, instances, **about)
     finally:
         _MINTING.pop()
+    _MINTED[id(c)] = c
+    return c
+
+
+def genuine(c) -> bool:
+    """True only for a :class:`Checked` minted by this kernel in this process (identity, not equality)."""
+    return type(c) is Checked and _MINTED.get(id(c)) is c
 
 
 # ---------------------------------------------------------------------------------------
@@ -137,7 +174,7 @@ def check_eval(net: Net, points, values) -> Checked:
     want = [_vec(v, net.output_dim, f"eval: values[{i}]") for i, v in enumerate(values)]
     for i, (got, w) in enumerate(zip(_outputs(net, pts) if pts else [], want)):
         if got != w:
-            raise CertificateRejected(f"eval: point {i}: network gives {got}, certificate says {w}")
+            raise CertificateRejected(f"eval: point {i}: network gives {_tup(got)}, certificate says {_tup(w)}")
     return _checked("eval", f"net(x) == v at {len(points)} points", len(points))
 
 
@@ -177,19 +214,53 @@ def check_eval(net: Net, points, values) -> Checked:
 #                      sub-box (decided neurons keep their affine outputs) bounds obj by an
 #                      affine form whose box maximum is <= U (see _ibp_net).
 # ---------------------------------------------------------------------------------------
-_NUM = _re.compile(r"\s*([+-]?\d+)(?:\s*/\s*(\d+))?\s*\Z")
+_NUM = _re.compile(r"\s*([+-]?)([0-9]+)(?:\s*/\s*([0-9]+))?\s*\Z")
+MAX_DIGITS = 100_000   # longest numeral a certificate may hold (digits of p, or of q)
+
+
+def _int(t: str) -> int:
+    """The integer of a decimal digit string of any length (Python's int() refuses > 4300 digits)."""
+    if len(t) <= 4000:
+        return int(t)
+    k = len(t) // 2
+    return _int(t[:-k]) * 10 ** k + _int(t[-k:])
+
+
+def _dec(n: int) -> str:
+    """Decimal text of an integer of any size (inverse of _int)."""
+    if n < 0:
+        return "-" + _dec(-n)
+    if n.bit_length() <= 13_000:
+        return str(n)
+    k = (n.bit_length() * 3 // 10) // 2                   # about half the digits
+    hi, lo = divmod(n, 10 ** k)
+    return _dec(hi) + _dec(lo).rjust(k, "0")
+
+
+def _txt(v) -> str:
+    """A rational as "p/q" (or "p") text, exact at any size, for statements and messages."""
+    v = Fraction(v)
+    return _dec(v.numerator) + ("" if v.denominator == 1 else "/" + _dec(v.denominator))
+
+
+def _tup(vals) -> str:
+    return "(" + ", ".join(map(_txt, vals)) + ")"
 
 
 def _q(v, where: str) -> Fraction:
-    """A certificate number: int, Fraction, or text "p" / "p/q" (q > 0); nothing else."""
+    """A certificate number: int, Fraction, or text "p" / "p/q" (q > 0, ASCII digits); nothing else."""
     if isinstance(v, bool):
         raise CertificateRejected(f"{where}: {v!r} is not a number")
     if isinstance(v, (int, Fraction)):
         return Fraction(v)
-    m = _NUM.match(v) if isinstance(v, str) and len(v) < 100_000 else None
-    if not m or (m.group(2) is not None and int(m.group(2)) == 0):
-        raise CertificateRejected(f"{where}: {v!r} is not an exact rational 'p/q'")
-    return Fraction(int(m.group(1)), int(m.group(2) or 1))
+    m = _NUM.match(v) if isinstance(v, str) and len(v) <= 2 * MAX_DIGITS + 8 else None
+    if m and max(len(m.group(2)), len(m.group(3) or "")) > MAX_DIGITS:
+        raise CertificateRejected(f"{where}: a numeral longer than {MAX_DIGITS} digits (the kernel's limit)")
+    if not m or (m.group(3) is not None and not m.group(3).strip("0")):
+        shown = v if not isinstance(v, str) or len(v) < 60 else v[:40] + f"... ({len(v)} characters)"
+        raise CertificateRejected(f"{where}: {shown!r} is not an exact rational 'p/q'")
+    p = _int(m.group(2))
+    return Fraction(-p if m.group(1) == "-" else p, _int(m.group(3) or "1"))
 
 
 def _vec(x, n: int, where: str) -> tuple:
@@ -223,7 +294,7 @@ def _comb(h, cons, dual, where: str):
             raise CertificateRejected(f"{where}: dual index {k!r} outside the {len(cons)} constraints")
         lam = _q(lam, f"{where}: multiplier {k}")
         if lam < 0:
-            raise CertificateRejected(f"{where}: multiplier {k} is negative ({lam})")
+            raise CertificateRejected(f"{where}: multiplier {k} is negative ({_txt(lam)})")
         if lam:
             r = [a - lam * c for a, c in zip(r, cons[i])]
     return r
@@ -232,7 +303,7 @@ def _comb(h, cons, dual, where: str):
 def _prove_le0(h, st, dual, where: str, what: str) -> None:
     m = _box_max(_comb(h, st.cons, dual, where), st.box)
     if m > 0:
-        raise CertificateRejected(f"{where}: {what} not proven (residual box max {m} > 0)")
+        raise CertificateRejected(f"{where}: {what} not proven (residual box max {_txt(m)} > 0)")
 
 
 class _State:
@@ -245,7 +316,7 @@ class _State:
                       for l, lay in enumerate(net.layers[:-1]) for j in range(len(lay.bias))]
         self.first = [0, sum(len(lay.bias) for lay in nets[0].layers[:-1])]   # each net's first neuron
         self.outs = [[[None] * len(lay.bias) for lay in net.layers[:-1]] for net in nets]
-        self.cons, self.p, self.leaves = [], 0, 0
+        self.cons, self.p, self.leaves, self.depth = [], 0, 0, 0
         self.cache = {} if cache is None else cache
 
     def pre(self, n, l, j):
@@ -372,7 +443,7 @@ def _check_knots(st, node, path: str, U: Fraction) -> None:
     lo, hi = st.box[0]
     pts = [lo] + [_q(t, f"{path}.knots[{i}]") for i, t in enumerate(node["knots"])] + [hi]
     if any(not a < b for a, b in zip(pts[1:-1], pts[2:-1])) or (len(pts) > 2 and not lo < pts[1] <= pts[-2] < hi):
-        raise CertificateRejected(f"{path}: knots must increase strictly inside ({lo}, {hi})")
+        raise CertificateRejected(f"{path}: knots must increase strictly inside ({_txt(lo)}, {_txt(hi)})")
     memo = st.cache.setdefault("knots", {})        # x -> (signs of every neuron, f(x) - g(x))
     todo = sorted({x for x in pts if x not in memo})
     if todo:
@@ -384,10 +455,10 @@ def _check_knots(st, node, path: str, U: Fraction) -> None:
     for k, x in enumerate(pts):
         signs, obj = memo[x]
         if st.sign * obj > U:
-            raise CertificateRejected(f"{path}: objective {st.sign * obj} > {U} at the knot {x}")
+            raise CertificateRejected(f"{path}: objective {_txt(st.sign * obj)} > {_txt(U)} at the knot {_txt(x)}")
         i = next((i for i, (a, b) in enumerate(zip(memo[pts[k - 1]][0], signs)) if a * b < 0), None) if k else None
         if i is not None:
-            raise CertificateRejected(f"{path}: neuron {i} changes sign between the knots {pts[k - 1]} and {x}")
+            raise CertificateRejected(f"{path}: neuron {i} changes sign between the knots {_txt(pts[k - 1])} and {_txt(x)}")
     st.leaves += len(pts) - 1
 
 
@@ -398,6 +469,14 @@ _KEYS = {"cut": {"cut", "at", "lo", "hi"}, "split": {"split", "neg", "pos"},
 
 def _walk(st, node, path: str, U: Fraction) -> None:
     """Replay one node (recursively); raises CertificateRejected naming the node path."""
+    st.depth += 1
+    if st.depth > MAX_DEPTH:
+        raise CertificateRejected(f"{path[:60]}...: the tree is deeper than {MAX_DEPTH} nodes (the kernel's limit)")
+    _node(st, node, path, U)
+    st.depth -= 1
+
+
+def _node(st, node, path: str, U: Fraction) -> None:
     kinds = [k for k in _KEYS if isinstance(node, dict) and k in node]
     if len(kinds) != 1:
         raise CertificateRejected(f"{path}: not a node (need exactly one of {sorted(_KEYS)})")
@@ -413,7 +492,7 @@ def _walk(st, node, path: str, U: Fraction) -> None:
         t = _q(node.get("at"), f"{path}.at")
         lo, hi = st.box[i]
         if not lo < t < hi:
-            raise CertificateRejected(f"{path}: cut x_{i} = {t} not strictly inside [{lo}, {hi}]")
+            raise CertificateRejected(f"{path}: cut x_{i} = {_txt(t)} not strictly inside [{_txt(lo)}, {_txt(hi)}]")
         st.box[i] = (lo, t)
         _walk(st, node.get("lo"), path + ".lo", U)
         st.box[i] = (t, hi)
@@ -452,21 +531,21 @@ def _walk(st, node, path: str, U: Fraction) -> None:
             raise CertificateRejected(f"{path}: bound leaf with {N - st.p} neurons undecided")
         h = st.obj()
         h[-1] -= U
-        _prove_le0(h, st, node["bound"], path, f"objective <= {U}")
+        _prove_le0(h, st, node["bound"], path, f"objective <= {_txt(U)}")
         st.leaves += 1
     elif kind == "knots":
         _check_knots(st, node, path, U)
     elif kind == "empty":
         m = _box_max(_comb((Fraction(0),) * (st.d + 1), st.cons, node["empty"], path), st.box)
         if not m < 0:
-            raise CertificateRejected(f"{path}: emptiness not proven (box max of -sum lambda c = {m} >= 0)")
+            raise CertificateRejected(f"{path}: emptiness not proven (box max of -sum lambda c = {_txt(m)} >= 0)")
         st.leaves += 1
     else:
         if node["ibp"] is not True:
             raise CertificateRejected(f"{path}: ibp leaf must be {{'ibp': true}}")
         m = _ibp_max(st)
         if m > U:
-            raise CertificateRejected(f"{path}: interval bound {m} > {U}")
+            raise CertificateRejected(f"{path}: interval bound {_txt(m)} > {_txt(U)}")
         st.leaves += 1
 
 
@@ -488,7 +567,7 @@ def _box(box, d: int):
             raise CertificateRejected(f"sup: box[{i}] must be [lo, hi]")
         lo, hi = _q(iv[0], f"box[{i}].lo"), _q(iv[1], f"box[{i}].hi")
         if lo > hi:
-            raise CertificateRejected(f"sup: box[{i}] has lo {lo} > hi {hi}")
+            raise CertificateRejected(f"sup: box[{i}] has lo {_txt(lo)} > hi {_txt(hi)}")
         out.append((lo, hi))
     return out
 
@@ -513,9 +592,12 @@ def _setup(nets, box, sign, tree):
     return nets, box, s, [(1 if s == "+" else -1, tree)]
 
 
+MAX_DEPTH = 5_000   # deepest certificate tree the kernel replays (its limit, reported as a rejection)
+
+
 def _replay_trees(nets, box, pairs, U) -> int:
     old = _sys.getrecursionlimit()
-    _sys.setrecursionlimit(max(old, 20_000))
+    _sys.setrecursionlimit(max(old, 2 * MAX_DEPTH + 1_000))
     try:
         leaves, cache = 0, {}
         for s, tree in pairs:
@@ -527,9 +609,16 @@ def _replay_trees(nets, box, pairs, U) -> int:
         _sys.setrecursionlimit(old)
 
 
+_PUBLIC = {"+": "max", "-": "min", "abs": "abs"}
+
+
 def _name(nets, s) -> str:
     e = "f - g" if len(nets) > 1 else "f"
     return {"abs": f"|{e}|", "+": e, "-": f"-({e})"}[s]
+
+
+def _box_txt(box) -> str:
+    return " x ".join(f"[{_txt(lo)}, {_txt(hi)}]" for lo, hi in box)
 
 
 def check_max_le(nets, box, sign, U, tree) -> Checked:
@@ -537,7 +626,8 @@ def check_max_le(nets, box, sign, U, tree) -> Checked:
     nets, box, s, pairs = _setup(nets, box, sign, tree)
     U = _q(U, "U")
     n = _replay_trees(nets, box, pairs, U)
-    return _checked("max_le", f"{_name(nets, s)} <= {U} on the box", n)
+    return _checked("max_le", f"{_name(nets, s)} <= {_txt(U)} on {_box_txt(box)}", n,
+                    box=tuple(box), sign=_PUBLIC[s], upper=U)
 
 
 def _check_witnessed(nets, box, sign, lower, upper, witness, tree, exact: bool) -> Checked:
@@ -546,18 +636,20 @@ def _check_witnessed(nets, box, sign, lower, upper, witness, tree, exact: bool) 
     w = _vec(witness, len(box), "sup: witness")
     for i, (v, (lo, hi)) in enumerate(zip(w, box)):
         if not lo <= v <= hi:
-            raise CertificateRejected(f"sup: witness[{i}] = {v} outside [{lo}, {hi}]")
+            raise CertificateRejected(f"sup: witness[{i}] = {_txt(v)} outside [{_txt(lo)}, {_txt(hi)}]")
     v = evaluate(nets[0], w)[0] - (evaluate(nets[1], w)[0] if len(nets) > 1 else 0)
     got = abs(v) if s == "abs" else v if s == "+" else -v
     if got != lower:
-        raise CertificateRejected(f"sup: objective at the witness is {got}, certificate says "
-                                  f"{'value' if exact else 'lower'} = {lower}")
+        raise CertificateRejected(f"sup: objective at the witness is {_txt(got)}, certificate says "
+                                  f"{'value' if exact else 'lower'} = {_txt(lower)}")
     if lower > upper:
-        raise CertificateRejected(f"sup: lower {lower} > upper {upper}")
+        raise CertificateRejected(f"sup: lower {_txt(lower)} > upper {_txt(upper)}")
     n = _replay_trees(nets, box, pairs, upper)
+    over = f"max over {_box_txt(box)} of {_name(nets, s)}"
+    about = {"box": tuple(box), "sign": _PUBLIC[s], "lower": lower, "upper": upper}
     if exact:
-        return _checked("sup", f"max over the box of {_name(nets, s)} == {lower}", n)
-    return _checked("sup_interval", f"{lower} <= max over the box of {_name(nets, s)} <= {upper}", n)
+        return _checked("sup", f"{over} == {_txt(lower)}", n, **about)
+    return _checked("sup_interval", f"{_txt(lower)} <= {over} <= {_txt(upper)}", n, **about)
 
 
 def check_sup(nets, box, sign, value, witness, tree) -> Checked:
@@ -570,28 +662,47 @@ def check_interval(nets, box, sign, lower, upper, witness, tree) -> Checked:
     return _check_witnessed(nets, box, sign, lower, upper, witness, tree, False)
 
 
-def _need(cert, *keys) -> list:
-    if any(k not in cert for k in keys):
-        raise CertificateRejected(f"{cert['kind']} certificate: missing {[k for k in keys if k not in cert]}")
-    return [cert[k] for k in keys]
+# The keys of each certificate form; any other key, or a missing one, is a rejection.
+_FORMS = {"eval": [{"kind", "points", "values"}],
+          "sup": [{"kind", "sign", "box", "witness", "trees", "value"},
+                  {"kind", "sign", "box", "witness", "trees", "lower", "upper"}]}
+_CLAIMS = {"eval": "eval", "sup": "sup", "sup_interval": "sup"}   # claim kind -> certificate kind
 
 
-def _replay_sup(nets, cert) -> Checked:
-    sign, box, witness, trees = _need(cert, "sign", "box", "witness", "trees")
-    if "value" in cert:   # else an interval: 'lower' and 'upper'
-        return check_sup(nets, box, sign, cert["value"], witness, trees)
-    return check_interval(nets, box, sign, *_need(cert, "lower", "upper"), witness, trees)
+def replay(nets, certificate: dict, *, expect, box=None, sign=None) -> Checked:
+    """Replay a certificate dict ``{"kind": ..., ...}`` as the claim the caller needs; fails closed.
 
-
-_KINDS = {"eval": lambda net, cert: check_eval(net, *_need(cert, "points", "values")),
-          "sup": _replay_sup}
-
-
-def replay(net, certificate: dict) -> Checked:
-    """Replay a certificate dict ``{"kind": ..., ...}``; fails closed on anything unknown.
-
-    ``net`` is a Net, or for ``sup`` certificates also a pair (f, g)."""
+    ``expect``: the claim kinds the caller accepts, "eval", "sup" (an exact maximum) and/or
+    "sup_interval" (certified bounds on it), as a string or a tuple.  ``box`` and ``sign``, when
+    given, must equal the certificate's (exactly, as rationals; sign "abs", "max" or "min"): a
+    verdict about another box or sign is refused.  ``nets`` is a Net, or for sup claims also a
+    pair (f, g).  A certificate with an unknown, missing or extra key is refused."""
+    want = (expect,) if isinstance(expect, str) else tuple(expect) if isinstance(expect, (tuple, list)) else ()
+    if not want or any(not isinstance(k, str) or k not in _CLAIMS for k in want):
+        raise CertificateRejected(f"replay: expect={expect!r} must name claim kinds among {sorted(_CLAIMS)}")
     kind = certificate.get("kind") if isinstance(certificate, dict) else None
-    if not isinstance(kind, str) or kind not in _KINDS:
+    if not isinstance(kind, str) or kind not in _FORMS:
         raise CertificateRejected(f"replay: unknown certificate kind {kind!r}")
-    return _KINDS[kind](net, certificate)
+    keys = set(certificate)
+    if keys not in _FORMS[kind]:
+        near = min(_FORMS[kind], key=lambda f: len(f ^ keys))
+        raise CertificateRejected(f"{kind} certificate: unknown keys {sorted(keys - near)}, missing keys "
+                                  f"{sorted(near - keys)}")
+    claim = "eval" if kind == "eval" else "sup" if "value" in keys else "sup_interval"
+    if claim not in want:
+        raise CertificateRejected(f"replay: the certificate proves a {claim!r} claim; {sorted(want)} was asked for")
+    if kind == "eval":
+        if box is not None or sign is not None:
+            raise CertificateRejected("replay: an eval certificate is about points, not a box or a sign")
+        return check_eval(nets, certificate["points"], certificate["values"])
+    c = certificate
+    if box is not None:
+        d = _nets(nets)[0].input_dim
+        if _box(c["box"], d) != _box(box, d):
+            raise CertificateRejected(f"replay: the certificate is about {_box_txt(_box(c['box'], d))}; "
+                                      f"{_box_txt(_box(box, d))} was asked for")
+    if sign is not None and _SIGNS.get(c["sign"] if isinstance(c["sign"], (str, int)) else None) != _SIGNS.get(sign):
+        raise CertificateRejected(f"replay: the certificate is about sign {c['sign']!r}; sign {sign!r} was asked for")
+    if claim == "sup":
+        return check_sup(nets, c["box"], c["sign"], c["value"], c["witness"], c["trees"])
+    return check_interval(nets, c["box"], c["sign"], c["lower"], c["upper"], c["witness"], c["trees"])

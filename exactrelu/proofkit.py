@@ -42,10 +42,10 @@ class Claim:
     def over(self, text: str = "", **params) -> "Claim":
         """Record the instance set this claim runs over, as text and/or named parameter values.
 
-        ``c.over(d=range(1, 4), L=(3, 5))`` records ``"d in 1..3; L in {3, 5}"``; call it once per
+        ``c.over(d=range(1, 4), L=(3, 5), c=2)`` records ``"d in 1..3; L in {3, 5}; c = 2"``; call it once per
         instance family (each call is one entry of the claim's ``over`` list).
         """
-        parts = ([text] if text else []) + [f"{k} in {_values(v)}" for k, v in params.items()]
+        parts = ([text] if text else []) + [_param(k, v) for k, v in params.items()]
         if not parts:
             raise ValueError("over() needs a description or at least one parameter")
         self.ranges.append("; ".join(parts))
@@ -76,15 +76,15 @@ class Claim:
                 "over": list(self.ranges), "notes": self.notes, "seconds": round(self.seconds, 3)}
 
 
-def _values(v) -> str:
-    """'1..6' for a run of consecutive integers, '{1/2, 2}' for a finite set, str() otherwise."""
-    if isinstance(v, (str, int)) or not hasattr(v, "__iter__"):
-        return str(v)
+def _param(name, v) -> str:
+    """'d in 1..6' for a run of consecutive integers, 'c in {1/2, 2}' for a finite set, 'L = 5' for one value."""
+    if isinstance(v, str) or not hasattr(v, "__iter__"):
+        return f"{name} = {v}"
     vals = list(v)
     if len(vals) > 2 and all(type(x) is int for x in vals) and vals == list(range(vals[0], vals[0] + len(vals))):
-        return f"{vals[0]}..{vals[-1]}"
+        return f"{name} in {vals[0]}..{vals[-1]}"
     shown = ", ".join(str(x) for x in vals[:12])
-    return "{" + shown + (f", ... ({len(vals)} values)" if len(vals) > 12 else "") + "}"
+    return f"{name} in {{" + shown + (f", ... ({len(vals)} values)" if len(vals) > 12 else "") + "}"
 
 
 class Report:

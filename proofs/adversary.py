@@ -1,6 +1,6 @@
 """The lower-bound adversary defeats every shipped learning algorithm, with replayed certificates.
 
-Berner, Grohs, Voigtlaender (ICLR 2023), notes §4.3: for any algorithm that sees u only
+Berner, Grohs, Voigtlaender (ICLR 2023), slides [S]; docs/derivations.md §6-7: for any algorithm that sees u only
 through m point samples, some grid bump +-phi_y in N(d, L, 3d, c, inf) that none of its
 queries touches makes it err by at least ||phi_y||_inf on one of the two signs.  For each
 shipped learner (claim ``adversary.<learner>``) and several (m, d, L, c, seed):
@@ -31,7 +31,7 @@ from exactrelu.learning.learners import LEARNERS  # noqa: E402
 from exactrelu.numbers import fmt  # noqa: E402
 from exactrelu.proofkit import run_script  # noqa: E402
 
-SOURCE = "notes §4.3 [S][R]"
+SOURCE = "slides [S] (grid bumps, pigeonhole); acted out [R] reconstruction (docs/derivations.md §6)"
 #: (m, d, L, c, seed) instances; c as exact text.
 FULL = [(8, 1, 3, "1", 0), (16, 2, 3, "1", 1), (5, 2, 4, "1/2", 2), (27, 3, 3, "2", 3)]
 QUICK = [(8, 1, 3, "1", 0), (9, 2, 3, "1/2", 1)]
@@ -45,6 +45,8 @@ def checks(report, quick=False, **hooks):
     for name, learner in learners.items():
         with report.claim(f"adversary.{name}", SOURCE,
                           f"{name} errs by >= ||phi_y||_inf on +phi_y or -phi_y (certified)") as c:
+            c.over("(m, d, L, c, seed) in {" + ", ".join(f"({m}, {d}, {L}, {cc}, {s})" for m, d, L, cc, s in instances)
+                   + "}")
             for m, d, L, cc, seed in instances:
                 tag = f"m={m} d={d} L={L} c={cc} seed={seed}"
                 r = fool(learner, m, d, L, cc, seed=seed, name=name, tamper=tamper, y=choose_y)

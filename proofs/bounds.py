@@ -73,6 +73,7 @@ def checks(report, quick=False, **hooks):
 
     with report.claim("bounds.linf_exact", S_SLIDES,
                       "m >= c^(dL) (3d)^(d(L-2)) (1/(2^7 eps))^d; m exact, error(m) = eps, ceil(m) least") as cl:
+        cl.over(d=ds, L=Ls, c=cs, eps=epss)
         for d, L, c, eps in grid_:
             m = bd.linf_samples(d, L, c, eps, linf=linf)
             stated = c ** (d * L) * F(3 * d) ** (d * (L - 2)) * (1 / (2**7 * eps)) ** d
@@ -85,6 +86,7 @@ def checks(report, quick=False, **hooks):
 
     with report.claim("bounds.upper_exact", S_UPPER,
                       "m <= c^(dL) (3d)^(d(L-2)) (3d^2/eps)^d; = (Lip sqrt(d)/eps)^d; error(m) = eps") as cl:
+        cl.over(d=ds, L=Ls, c=cs, eps=epss)
         for d, L, c, eps in grid_:
             m = bd.upper_samples(d, L, c, eps, upper=upper)
             stated = c ** (d * L) * F(3 * d) ** (d * (L - 2)) * (3 * F(d) ** 2 / eps) ** d
@@ -93,8 +95,9 @@ def checks(report, quick=False, **hooks):
             cl.check(m == (lip / eps) ** d, f"upper != (Lip sqrt(d)/eps)^d at d={d} L={L}")
             cl.check(bd.upper_error(m, d, L, c, upper=upper) == eps, f"error at m(eps) != eps, d={d}")
 
-    with report.claim("bounds.upper_over_lower", "slides [S] + notes §2.3 [R]",
+    with report.claim("bounds.upper_over_lower", "slides [S]; ratio [R] reconstruction (docs/derivations.md §9)",
                       "upper/lower = (384 d^2)^d, both sides built independently") as cl:
+        cl.over(d=ds, L=Ls, c=cs, eps=epss)
         for d, L, c, eps in grid_:
             up = bd.upper_samples(d, L, c, eps, upper=upper)
             lo = bd.linf_samples(d, L, c, eps, linf=linf)
@@ -114,6 +117,9 @@ def checks(report, quick=False, **hooks):
 
     with report.claim("bounds.omega", S_THM22,
                       "Omega = c^L s^(1-2/q)/(8*3^(2/q)) (q<2), c^L B^((L-1)(1-2/q))/48 (q>=2); exact where rational") as cl:
+        cl.over(f"{len(cases)} (d, L, B, s) with d in {{{', '.join(str(x) for x in sorted({k[0] for k in cases}))}}}, "
+                f"L in {{{', '.join(str(x) for x in sorted({k[1] for k in cases}))}}}, B in {{3d, 3d+2, 32}}, "
+                f"s in 1..min(B/3, d)", q=qs, c=F(3, 2))
         import sympy
         for (d, L, B, s), q in itertools.product(cases, qs):
             c = F(3, 2)
@@ -137,6 +143,8 @@ def checks(report, quick=False, **hooks):
     with report.claim("bounds.general_inverse", S_THM22,
                       "E(m) = Omega (32s)^(-1-s/p) m^(-1/p-1/s); m(eps) inverts it exactly; E decreasing") as cl:
         c, eps = F(2), F(1, 100)
+        cl.over(f"every {3 if quick else 2}-th of the {len(cases)} (d, L, B, s) above", p=ps, q=qs[::2], c=c, eps=eps,
+                m=(7, 8))
         for (d, L, B, s), p, q in itertools.product(cases[:: (3 if quick else 2)], ps, qs[::2]):
             m = bd.general_samples(eps, d, L, c, B, p, q, s, grid=grid, **consts)
             ip = _inv(p)
@@ -150,9 +158,11 @@ def checks(report, quick=False, **hooks):
             if p == INF:  # closed form (Omega / (32 s eps))^s
                 cl.check(m == (_omega_statement(d, L, c, B, q, s) / (32 * s * eps)) ** s, "p=inf closed form")
 
-    with report.claim("bounds.enclosures", "[R] exact integer roots",
+    with report.claim("bounds.enclosures", "[R] reconstruction (exact integer roots)",
                       "irrational values: lo < x < hi certified by exact powers, width ~ 2^-bits, floor/ceil exact") as cl:
         vals = []
+        cl.over(f"m(1/7) of Thm 2.2 on every {4 if quick else 2}-th (d, L, B, s) above with p, q in {{3/2, 3}}, c = 2; "
+                "linf_error(5 + d); 2^(1/2), 3^(2/5), (10^40 + 1)^(1/3)", bits=(8, 64, 200))
         for (d, L, B, s), p, q in itertools.product(cases[:: (4 if quick else 2)], (F(3, 2), 3), (F(3, 2), 3)):
             vals.append(bd.general_samples(F(1, 7), d, L, F(2), B, p, q, s, grid=grid, **consts))
             vals.append(bd.linf_error(5 + d, d, L, F(2), linf=linf))

@@ -1,4 +1,4 @@
-"""Bump construction phi_y (slides [S]; the exact network is a reconstruction [R], notes §3.2-3.3).
+"""Bump construction phi_y (slides [S]; the exact network is an [R] reconstruction, docs/derivations.md §2-3).
 
 For every instance (d, L, c, M, y, variant) the network phi_y = bump_net(...) is checked exactly:
 
@@ -34,7 +34,7 @@ from exactrelu.errors import InputError  # noqa: E402
 from exactrelu.numbers import fmt  # noqa: E402
 from exactrelu.proofkit import run_script  # noqa: E402
 
-SRC = "slides [S] + notes §3.2 [R]"
+SRC = "slides [S]; network [R] reconstruction (docs/derivations.md §2)"
 
 
 def _centres(d: int, M: int) -> dict:
@@ -74,6 +74,19 @@ def instances(quick: bool) -> list:
     return out
 
 
+def _describe(todo) -> str:
+    """The instance set of ``todo`` for Claim.over: per d, the values of L, c, M, centre and variant."""
+    by = {}
+    for d, L, c, M, _, variant, name in todo:
+        for k, v in zip("LcMyv", (L, c, M, name, variant)):
+            by.setdefault(d, {}).setdefault(k, set()).add(v)
+    def vals(xs):
+        return "{" + ", ".join(fmt(x) if isinstance(x, F) else str(x) for x in sorted(xs)) + "}"
+    return f"{len(todo)} instances, values taken per d (not all combinations): " + "; ".join(
+        f"d={d}: L in {vals(g['L'])}, c in {vals(g['c'])}, M in {vals(g['M'])}, y in {vals(g['y'])}, "
+        f"variants {vals(g['v'])}" for d, g in sorted(by.items()))
+
+
 def _label(t) -> str:
     d, L, c, M, y, variant, name = t
     return f"d={d} L={L} c={fmt(c)} M={M} {name} {variant}"
@@ -94,7 +107,7 @@ def off_cube_boxes(y, M):
 
 
 def _replay(nets, cert):
-    return kernel.replay(nets if len(nets) > 1 else nets[0], cert)
+    return kernel.replay(nets if len(nets) > 1 else nets[0], cert, expect=("sup", "sup_interval"))
 
 
 def _sup_zero(cl, nets, box, what):
@@ -130,6 +143,7 @@ def checks(report, quick=False, **hooks):
 
     with report.claim("bump.params", SRC, "phi_y in N(d, L, 3d, c, inf): depth L, every hidden width 3d, "
                                           "every |weight| and |bias| <= c") as cl:
+        cl.over(_describe(todo))
         for t in todo:
             d, L, c, M, y, variant, _ = t
             net = net_of(t)
@@ -140,13 +154,15 @@ def checks(report, quick=False, **hooks):
             bad = Bm.check_params(net, c)
             cl.check(not bad, f"{_label(t)}: {bad[:2]}")
 
-    with report.claim("bump.bias_condition", "notes §3.2, §7.4 [R]",
+    with report.claim("bump.bias_condition", "[R] reconstruction (docs/derivations.md §2.4)",
                       "clipped phi_y in the class <=> M >= c(d-1)/2 (refused with the condition named "
                       "otherwise); one-sided always in the class") as cl:
         grid = [(d, c, M) for d in (1, 2, 3, 4, 5, 15) for c in (F(1, 2), F(1), F(2), F(7))
                 for M in (2, 4, 6, 8, 14, 16)]
         if quick:
             grid = [g for g in grid if g[0] in (1, 3, 15) and g[2] in (2, 6, 14)]
+        cl.over("L = 3, y = (1/M, ..., 1/M), both variants", d=sorted({g[0] for g in grid}),
+                c=sorted({g[1] for g in grid}), M=sorted({g[2] for g in grid}))
         for d, c, M in grid:
             y = (F(1, M),) * d
             held = bias_formula(d, c, M)
@@ -168,6 +184,7 @@ def checks(report, quick=False, **hooks):
     support_ok = {}
     with report.claim("bump.support", SRC, "phi_y == 0 on [0,1]^d outside y + (-1/M, 1/M)^d "
                                            "(sup |phi_y| == 0 on the 2d slabs, kernel-replayed)") as cl:
+        cl.over(_describe(todo))
         for t in todo:
             d, L, c, M, y, variant, _ = t
             net = net_of(t)
@@ -181,6 +198,7 @@ def checks(report, quick=False, **hooks):
 
     with report.claim("bump.shape", SRC, "phi_y == c^L (3d)^(L-2)/(2M) * ReLU(1 - M||x-y||_1) on all of [0,1]^d "
                                          "(sup |phi_y - ref| == 0 on the cube; both zero off it)") as cl:
+        cl.over(_describe(todo))
         for t in todo:
             d, L, c, M, y, variant, _ = t
             net, peak = net_of(t), peak_formula(d, L, c, M)
@@ -197,6 +215,7 @@ def checks(report, quick=False, **hooks):
             timed(t, "shape", run)
 
     with report.claim("bump.peak", SRC, "max of phi_y over [0,1]^d == c^L (3d)^(L-2)/(2M), attained at y") as cl:
+        cl.over(_describe(todo))
         for t in todo:
             d, L, c, M, y, variant, _ = t
             net, peak = net_of(t), peak_formula(d, L, c, M)
@@ -216,13 +235,15 @@ def checks(report, quick=False, **hooks):
                 cl.check(support_ok.get(t) is True, f"{_label(t)}: bump.support failed, max off the cube unproven")
             timed(t, "peak", run)
 
-    with report.claim("bump.lp_norm", "notes §3.3 [R]", "||f_y||_p^p == (2/M)^d p!/(p+d)! (exact symbolic "
+    with report.claim("bump.lp_norm", "[R] reconstruction (docs/derivations.md §3)", "||f_y||_p^p == (2/M)^d p!/(p+d)! (exact symbolic "
                                                        "integration, d <= 3, p = 1..3)") as cl:
         cases = [(1, 2, (F(1, 2),)), (1, 8, (F(1, 8),)), (1, 8, (F(5, 8),)), (2, 8, (F(1, 8), F(5, 8))),
                  (2, 4, (F(1, 4), F(1, 4))), (3, 2, (F(1, 2),) * 3)]   # M = 2: the support fills [0,1]^d
         # quick: (1, 8, corner), (1, 8, interior), (2, 8, mixed); full: all, both variants for d <= 2
         if quick:
             cases = cases[1:4]
+        cl.over("(d, M, y) in {" + ", ".join(f"({d}, {M}, ({', '.join(fmt(v) for v in y)}))" for d, M, y in cases)
+                + "}", p=(1, 3) if quick else (1, 2, 3), variants="clipped" if quick else "both for d <= 2")
         for d, M, y in cases:
             for p in ((1, 3) if quick else (1, 2, 3)):
                 for variant in Bm.VARIANTS[: 1 if quick or d == 3 else 2]:

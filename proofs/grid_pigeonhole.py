@@ -1,4 +1,5 @@
-"""Grid and pigeonhole step of the L-infinity lower bound (notes §4.3, slides [S], details [R]).
+"""Grid and pigeonhole step of the L-infinity lower bound (slides [S]; details [R] reconstruction,
+docs/derivations.md §6).
 
 M = 8 ceil(m^(1/d)) by integer roots; N = (M/2)^d bumps centred at {(2j-1)/M}^d; a point x
 makes phi_y nonzero iff M ||x - y||_1 < 1; each point touches at most one bump, so any 2m
@@ -18,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from exactrelu.proofkit import run_script  # noqa: E402
 from exactrelu.theory import grid as gr  # noqa: E402
 
-SRC = "slides [S] + notes §4.3 [R]"
+SRC = "slides [S]; details [R] reconstruction (docs/derivations.md §6)"
 
 
 def _ms(d: int, quick: bool) -> list:
@@ -34,14 +35,21 @@ def _ms(d: int, quick: bool) -> list:
     return out
 
 
+def _ms_text(quick: bool) -> str:
+    ks = (2, 3, 5) if quick else (2, 3, 4, 5, 7, 10)
+    return ("m in {1, 2, 3, 7, 10, 100, 7/2, 1/3" + ("" if quick else ", 10^30 + 12345")
+            + "} and k^d - 1, k^d, k^d + 1 for k in {" + ", ".join(map(str, ks)) + "}")
+
+
 def checks(report, quick=False, **hooks):
     """Grid size, centres, bump count, one bump per point, pigeonhole."""
     M_fn = hooks.get("M_fn", gr.grid_M)
     strict = hooks.get("strict", True)
     ds = (1, 2, 3, 5) if quick else (1, 2, 3, 4, 5, 7, 10, 15)
 
-    with report.claim("grid.M", SRC + " (§7 item 5)",
+    with report.claim("grid.M", SRC + ", §10.5",
                       "M = 8 ceil(m^(1/d)) by integer roots: 8 | M, (M/8-1)^d < m <= (M/8)^d") as cl:
+        cl.over(_ms_text(quick), d=ds)
         for d in ds:
             for m in _ms(d, quick):
                 M = M_fn(m, d)
@@ -50,8 +58,10 @@ def checks(report, quick=False, **hooks):
 
     with report.claim("grid.centres", SRC,
                       "centres (2j-1)/M: N of them, supports y+[-1/M,1/M]^d inside [0,1]^d, pairwise disjoint") as cl:
-        for d, m in ((1, 1), (1, 5), (2, 1), (2, 5), (3, 1)) if quick else \
-                ((1, 1), (1, 5), (1, 17), (2, 1), (2, 5), (2, 17), (3, 1), (3, 9), (4, 1)):
+        dms = ((1, 1), (1, 5), (2, 1), (2, 5), (3, 1)) if quick else \
+            ((1, 1), (1, 5), (1, 17), (2, 1), (2, 5), (2, 17), (3, 1), (3, 9), (4, 1))
+        cl.over("(d, m) in {" + ", ".join(map(str, dms)) + "}; disjointness pairwise where N <= 300")
+        for d, m in dms:
             M = M_fn(m, d)
             cs = [gr.centre(j, M) for j in gr.centres(M, d)]
             cl.check(len(cs) == gr.n_bumps(M, d) == (M // 2) ** d, f"d={d} m={m}: count")
@@ -64,8 +74,9 @@ def checks(report, quick=False, **hooks):
                 cl.check(all(M * max(abs(a - b) for a, b in zip(y, z)) >= 2 for y, z in itertools.combinations(cs, 2)),
                          f"d={d} m={m}: supports overlap")
 
-    with report.claim("grid.count", SRC + " (§7 item 6)",
+    with report.claim("grid.count", SRC + ", §10.6",
                       "N = (M/2)^d >= 4^d m >= 4m; d = 1 is tight: N = 4m") as cl:
+        cl.over(_ms_text(quick), d=ds)
         for d in ds:
             for m in _ms(d, quick):
                 M = M_fn(m, d)
@@ -79,6 +90,8 @@ def checks(report, quick=False, **hooks):
         ((1, 1), (1, 3), (1, 8), (2, 1), (2, 2), (2, 4), (3, 1), (3, 2), (4, 1))
     with report.claim("grid.one_bump", SRC,
                       "phi_y(x) != 0 iff M||x-y||_1 < 1; every point touches <= 1 bump; faces and l1 spheres touch none") as cl:
+        cl.over("(d, m) in {" + ", ".join(map(str, small)) + "}; the adversarial point families of theory.grid, "
+                f"{6 if quick else 12} points each, seed 20230")
         for d, m in small:
             M = M_fn(m, d)
             fam = gr.adversarial_families(M, d, 6 if quick else 12, rng)
@@ -93,8 +106,9 @@ def checks(report, quick=False, **hooks):
                     if name == "nodes":
                         cl.check(j is not None and gr.centre(j, M) == tuple(x), f"node {x} not its own bump")
 
-    with report.claim("grid.pigeonhole", SRC + " (§7 item 6)",
+    with report.claim("grid.pigeonhole", SRC + ", §10.6",
                       "any 2m points leave >= N - 2m >= N/2 bumps untouched (floor(2m) points for rational m)") as cl:
+        cl.over(_ms_text(quick) + " with floor(2m) <= 2000; the adversarial point families of theory.grid", d=ds)
         for d in ds:
             for m in _ms(d, quick):
                 M = M_fn(m, d)

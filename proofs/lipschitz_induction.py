@@ -1,4 +1,5 @@
-"""Lipschitz bound by induction on layers (slides [S] for q = inf; general q and sharpness [R], notes §4.1).
+"""Lipschitz bound by induction on layers (slides [S] for q = inf; general q and sharpness [R] reconstruction,
+docs/derivations.md §4).
 
 * lip.induction   for random members of N(d, L, B, c, q) (d <= 2, small widths, q in {1, 2, 3, 4, inf},
                   entries at the norm boundary) and for bumps: the exact squared l2 gradient norm on every
@@ -30,7 +31,8 @@ from exactrelu.numbers import fmt  # noqa: E402
 from exactrelu.proofkit import run_script  # noqa: E402
 from exactrelu.theory import lipschitz as Lp  # noqa: E402
 
-SRC = "slides [S] (q=inf), notes §4.1 [R]"
+SRC = "slides [S] (q=inf); general q [R] reconstruction (docs/derivations.md §4)"
+SRC_R = "[R] reconstruction (docs/derivations.md §4)"
 QS = (1, 2, 3, 4, "inf")
 
 
@@ -63,12 +65,21 @@ def checks(report, quick=False, **hooks):
     if quick:
         bump_cases = bump_cases[:4]
 
+    def cases_text(cases):
+        return "{" + ", ".join("(" + ", ".join(fmt(v) if isinstance(v, F) else str(v) for v in t) + ")"
+                               for t in cases) + "}"
+    sharp_text = "extremal nets (d, L, B, c, q) in " + cases_text(sharp_cases)
+    bump_text = "bumps (d, L, c, M, variant) in " + cases_text(bump_cases) + ", y the middle grid centre"
+
     def bump(d, L, c, M, variant):
         y = tuple(Bm.grid_centres(M)[(M // 2 - 1) // 2] for _ in range(d))
         return Bm.bump_net(d, L, c, M, y, variant)
 
     with report.claim("lip.induction", SRC, "Lip_l2(phi)^2 <= c^(2L) d^((1-2/q)+) B^(2(L-1)(1-2/q)+) for phi in "
                                             "N(d,L,B,c,q): exact gradients on every region, and every pattern") as cl:
+        cl.over(f"{n_random} random members (seed 20230501; d in 1..2, L in 2..4, widths <= 3, entries k/8 scaled "
+                "onto the norm boundary; c in {1/2, 1, 2}; q in {1, 2, 3, 4, inf}); " + sharp_text + "; " + bump_text
+                + "; every activation pattern where the widths sum to <= 12")
         worst, worst_random = (F(-1), ""), (F(-1), "")
         members = []
         for i in range(n_random):
@@ -101,8 +112,9 @@ def checks(report, quick=False, **hooks):
         cl.note(f"closest: Lip^2/bound^2 >= {float(worst[0]):.6f} ({worst[1]})")
         cl.note(f"closest random member: Lip^2/bound^2 >= {float(worst_random[0]):.6f} ({worst_random[1]})")
 
-    with report.claim("lip.sharp", "notes §4.1 [R]", "the bound is attained: the all-equal (q >= 2) or single-path "
+    with report.claim("lip.sharp", SRC_R, "the bound is attained: the all-equal (q >= 2) or single-path "
                                                      "(q < 2) network has Lip_l2 == the bound exactly") as cl:
+        cl.over(sharp_text)
         for d, L, B, c, q in sharp_cases:
             net = Lp.extremal_net(d, L, B, c, q)
             what = f"d={d} L={L} B={B} c={fmt(c)} q={q}"
@@ -111,8 +123,9 @@ def checks(report, quick=False, **hooks):
                 lip2 = lipschitz(net, [(F(0), F(1))] * d, "l2").value
                 cl.check(bound_fn(d, L, B, c, q) == lip2, f"{what}: Lip^2 {fmt(lip2)} != bound")
 
-    with report.claim("lip.bump_ratio", "notes §4.1 [R]", "bump: Lip_l2(phi_y)^2 == peak^2 M^2 d and "
+    with report.claim("lip.bump_ratio", SRC_R, "bump: Lip_l2(phi_y)^2 == peak^2 M^2 d and "
                                                           "Lip/bound == 1/(6d) exactly (q = inf, B = 3d)") as cl:
+        cl.over(bump_text)
         for d, L, c, M, variant in bump_cases:
             net = bump(d, L, c, M, variant)
             what = f"d={d} L={L} c={fmt(c)} M={M} {variant}"

@@ -1,6 +1,6 @@
 """Sampled L-infinity errors of trained students never exceed their certified sup, and by how much they fall short.
 
-The paper's experiments (ICLR 2023 §3; reference code, notes §5.2) report the L-infinity error
+The paper's experiments (ICLR 2023 §3; reference code juliusberner/theory2practice, docs/derivations.md §11) report the L-infinity error
 of a student against its teacher as the maximum of |student - teacher| over random test points.
 That is a lower estimate of the uniform error.  Here, for students trained with Adam on small
 teachers (the code's setting scaled down: domain [-1/2, 1/2]^d, teachers with weights and
@@ -32,7 +32,7 @@ from exactrelu.learning.teacher_student import (HALF_BOX, TrainConfig, certified
 from exactrelu.numbers import to_rational  # noqa: E402
 from exactrelu.proofkit import run_script  # noqa: E402
 
-SOURCE = "paper §3 / ref. code [C]"
+SOURCE = "paper §3 [K]; reference code juliusberner/theory2practice [C]"
 #: teacher (L, B), student config, m, seeds; scaled down from the code's 5 x 32 teachers.
 FULL = [
     {"d": 1, "teacher": (4, 8), "m": 64, "teacher_seed": 0, "seed": 0, "width": 16},
@@ -68,8 +68,15 @@ def _accepted_upper(S, T, r):
     upper = to_rational(cert["value"] if "value" in cert else cert["upper"])
     chk = r.checked
     if chk is None or chk.kind not in ("sup", "sup_interval") or chk.statement.split()[-1] != str(upper):
-        chk = kernel.replay((S, T), cert)
+        chk = kernel.replay((S, T), cert, expect=("sup", "sup_interval"))
     return chk, upper
+
+
+def _cases_text(cases) -> str:
+    return ("domain [-1/2, 1/2]^d; (d, teacher L x B, m, student width, seeds) in {"
+            + ", ".join(f"({s['d']}, {s['teacher'][0]}x{s['teacher'][1]}, {s['m']}, {s.get('width', 16)}, "
+                        f"{s['teacher_seed']}/{s['seed']})" for s in cases)
+            + f"}}; {cases[0].get('n_test', N_TEST) if cases else N_TEST} test points each")
 
 
 def checks(report, quick=False, **hooks):
@@ -79,6 +86,7 @@ def checks(report, quick=False, **hooks):
     results = []
     with report.claim("sampled.below_certified", SOURCE,
                       "exact error at every sampled test point <= certified sup |student - teacher|") as c:
+        c.over(_cases_text(cases))
         for spec in cases:
             T, S, info, sf, errs, r = _case(spec, sup_fn)
             results.append((spec, T, S, r))
@@ -97,14 +105,15 @@ def checks(report, quick=False, **hooks):
                    f"{float(worst):.6g}, certified sup {float(cert):.6g}{'' if r.exact else ' (lower)'}; "
                    f"ratio certified/sampled {float(cert / worst):.4g} (by test-set size {', '.join(ratios)}); "
                    f"L2 {sf['l2']:.3g}, train mse {info['train_mse']:.3g}, {info['seconds']:.1f}s training")
-    with report.claim("sampled.certificate_replayed", "kernel", "the sup certificate replays (JSON round trip)") as c:
+    with report.claim("sampled.certificate_replayed", "exactrelu kernel", "the sup certificate replays (JSON round trip)") as c:
+        c.over(_cases_text([spec for spec, *_ in results]))
         for spec, T, S, r in results:
             cert = json.loads(json.dumps(r.certificate))
             if tamper is not None:
                 cert = tamper(cert)
             box = [(to_rational(lo), to_rational(hi)) for lo, hi in cert.get("box", [])]
             c.check(box == list(HALF_BOX(spec["d"])), f"d={spec['d']}: certificate box is the domain")
-            chk = kernel.replay((S, T), cert)
+            chk = kernel.replay((S, T), cert, expect=("sup", "sup_interval"))
             stated = Fraction(cert["value"] if "value" in cert else cert["lower"])
             c.check(stated == (r.value if r.exact else r.lower), f"d={spec['d']}: replayed value is the reported one")
             stated_up = Fraction(cert["value"] if "value" in cert else cert["upper"])

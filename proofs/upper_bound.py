@@ -1,4 +1,5 @@
-"""Upper bound: piecewise-constant interpolation A* (slides [S]; realization [R], notes §4.2).
+"""Upper bound: piecewise-constant interpolation A* (slides [S]; realization [R] reconstruction,
+docs/derivations.md §5).
 
 * astar.samples       A* with budget m asks exactly n^d <= m points, n = floor(m^(1/d)) (integer root,
                       n^d <= m < (n+1)^d), the cell centres, in the box; non-adaptive (same points for u, -u).
@@ -37,7 +38,7 @@ from exactrelu.proofkit import run_script  # noqa: E402
 from exactrelu.theory import bounds as Bd  # noqa: E402
 from exactrelu.theory import lipschitz as Lp  # noqa: E402
 
-SRC = "slides [S] + notes §4.2 [R]"
+SRC = "slides [S]; realization [R] reconstruction (docs/derivations.md §5)"
 
 
 def _const(d: int, v) -> Net:
@@ -51,7 +52,7 @@ def astar_error(u: Net, P) -> tuple[F, int]:
     for idx, box, _, v in P.cells():
         c = _const(u.input_dim, v)
         r = sup(u, c, box=box, sign="abs")
-        chk = r.checked or kernel.replay((u, c), r.certificate)
+        chk = r.checked or kernel.replay((u, c), r.certificate, expect=("sup", "sup_interval"))
         if chk.kind != "sup" or not r.exact:
             raise ArithmeticError(f"astar_error: cell {idx}: sup only in [{fmt(r.lower)}, {fmt(r.upper)}]: {r.reason}")
         err = max(err, r.value)
@@ -94,6 +95,7 @@ def checks(report, quick=False, **hooks):
 
     with report.claim("astar.samples", SRC, "A* asks n^d <= m points, n = floor(m^(1/d)), the cell centres; "
                                             "the same points for every target (non-adaptive)") as cl:
+        cl.over("targets u = +-(x_1 + ... + x_d)", d=(1, 2, 3), m=(1, 2, 7, 8, 9, 26, 27, 28, 100, 3125))
         for d in (1, 2, 3):
             for m in (1, 2, 7, 8, 9, 26, 27, 28, 100, 3125):
                 seen = {}
@@ -111,6 +113,11 @@ def checks(report, quick=False, **hooks):
     lips = {}
     with report.claim("astar.error", SRC, "err = ||A*(u) - u||_inf (exact, per cell) <= Lip(u) sqrt(d)/(2n) [R] "
                                           "<= Lip(u) sqrt(d) m^(-1/d) [S] <= bound sqrt(d) m^(-1/d)") as cl:
+        n_random = sum(w.startswith("random") for *_, w in members)
+        cl.over(f"u: {n_random} random members of N(d, L <= 4, 3, c, inf) (seed 424242, c in {{1/2, 1, 2}}), "
+                "the all-equal nets (d, L, B, c) in {" + ", ".join(f"({d}, {L}, {B}, {fmt(c)})" for d, L, B, c
+                                                                    in extremal) + "} and one-sided bumps",
+                **{"m (d=1)": ms[1], "m (d=2)": ms[2]})
         worst = (F(-1), "")
         for net, d, L, B, c, what in members:
             cl.check(net in NetClass(d, L, B, c, "inf"), f"{what}: not in N(d, L, B, c, inf)")
@@ -134,7 +141,11 @@ def checks(report, quick=False, **hooks):
                         worst = (r, f"{what} m={m}")
         cl.note(f"tightest: (err / (Lip sqrt(d)/(2n)))^2 = {fmt(worst[0])} ({worst[1]})")
 
-    with report.claim("astar.sharp", "notes §4.2 [R]", "all-equal net: err == Lip sqrt(d)/(2n) exactly") as cl:
+    with report.claim("astar.sharp", "[R] reconstruction (docs/derivations.md §5)",
+                      "all-equal net: err == Lip sqrt(d)/(2n) exactly") as cl:
+        cl.over("the all-equal nets (d, L, B, c) in {" + ", ".join(f"({d}, {L}, {B}, {fmt(c)})" for d, L, B, c
+                                                                 in extremal) + "}",
+                **{"m (d=1)": ms[1], "m (d=2)": ms[2]})
         for net, d, L, B, c, what in members:
             if not what.startswith("extremal"):
                 continue
@@ -150,6 +161,8 @@ def checks(report, quick=False, **hooks):
                  (2, 3, F(1, 2), F(2))]
         if quick:
             cases = cases[::2]
+        cl.over("(d, L, c, eps) in {" + ", ".join(f"({d}, {L}, {fmt(c)}, {fmt(e)})" for d, L, c, e in cases) + "}; "
+                f"u: the all-equal net, a one-sided bump (M = 4), {1 if quick else 3} random member(s)")
         for d, L, c, eps in cases:
             m = math.ceil(samples_fn(d, L, c, eps))
             us = [Lp.extremal_net(d, L, 3 * d, c, "inf"),

@@ -29,7 +29,7 @@ def test_kernel_imports_only_stdlib_and_net():
 
 
 def test_kernel_is_small():
-    assert len(KERNEL.read_text().splitlines()) < 600
+    assert len(KERNEL.read_text().splitlines()) < 800
 
 
 def test_checked_only_from_kernel():
@@ -201,8 +201,8 @@ TAMPER = [
 
 
 def test_untampered_certificates_replay():
-    assert kernel.replay((F1, G1), CERT1).kind == "sup"
-    assert kernel.replay((TEACHER, STUDENT), CERT2).kind == "sup"
+    assert kernel.replay((F1, G1), CERT1, expect=("sup", "sup_interval")).kind == "sup"
+    assert kernel.replay((TEACHER, STUDENT), CERT2, expect=("sup", "sup_interval")).kind == "sup"
 
 
 @pytest.mark.parametrize("cert,tamper", TAMPER, ids=[f"{'cuts' if c is CERT1 else 'splits'}-{t.__name__}"
@@ -214,14 +214,14 @@ def test_tampered_certificate_rejected(cert, tamper):
     tamper(c)
     c.pop("_nets", None)
     with pytest.raises(CertificateRejected):
-        kernel.replay(nets, c)
+        kernel.replay(nets, c, expect=("sup", "sup_interval"))
 
 
 def test_rejection_names_the_node_path():
     c = copy.deepcopy(CERT2)
     inflate_multiplier(c)
     with pytest.raises(CertificateRejected, match=r"tree\[[+-]\]"):
-        kernel.replay((TEACHER, STUDENT), c)
+        kernel.replay((TEACHER, STUDENT), c, expect=("sup", "sup_interval"))
 
 
 @pytest.mark.parametrize("tree", [None, [], {"split": 1, "neg": {}, "pos": {}}, {"fix": "", "next": {}},
@@ -269,7 +269,7 @@ def _knots_cert():
 
 def test_knots_leaf_replays_and_tampering_is_rejected():
     r = _knots_cert()
-    assert kernel.replay((F1, G1), r.certificate).kind == "sup"
+    assert kernel.replay((F1, G1), r.certificate, expect=("sup", "sup_interval")).kind == "sup"
     knots = r.certificate["trees"]["+"]["knots"]
     assert knots
     for bad in (knots[1:],                              # a breakpoint left out: a sign change
@@ -422,7 +422,8 @@ def test_knots_are_checked_per_tree_though_values_are_shared():
 
 def test_eval_certificate_parses_and_refuses_malformed():
     net = Net([([[1, -1]], [F(1, 2)])])
-    ok = kernel.replay(net, {"kind": "eval", "points": [["1/2", 1], [F(1, 3), "0"]], "values": [["0"], ["5/6"]]})
+    ok = kernel.replay(net, {"kind": "eval", "points": [["1/2", 1], [F(1, 3), "0"]], "values": [["0"], ["5/6"]]},
+                       expect="eval")
     assert ok.kind == "eval" and ok.instances == 2
     bad = [{"kind": "eval", "points": [[1, 1]], "values": [[0.5]]},           # a float value
            {"kind": "eval", "points": [[0.5, 1]], "values": [["0"]]},         # a float coordinate
@@ -436,7 +437,7 @@ def test_eval_certificate_parses_and_refuses_malformed():
            {"kind": ["eval"]}]
     for cert in bad:
         with pytest.raises(CertificateRejected):
-            kernel.replay(net, cert)
+            kernel.replay(net, cert, expect="eval")
     with pytest.raises(CertificateRejected):
         kernel.check_eval((net, net), [[1, 1]], [["1/2"]])
 
@@ -459,3 +460,104 @@ def test_multi_neuron_fix_with_single_dual_is_rejected():
                 {"fix": "+", "dual": {}, "duals": [None], "next": {"fix": "+", "next": {"bound": {}}}}):
         with pytest.raises(CertificateRejected, match="dual"):
             kernel.check_max_le(f, [[0, 1]], "max", 5, bad)
+
+
+# -- issue 7: a verdict names its object; the caller states the claim it needs -------------------
+
+SUPS = ("sup", "sup_interval")
+
+
+def test_replay_refuses_a_claim_of_another_kind():
+    # an eval certificate dressed with sup keys, asked as a sup: refused for its kind and its keys
+    dressed = dict(CERT1, kind="eval", points=[], values=[])
+    with pytest.raises(CertificateRejected, match=r"eval certificate: unknown keys \['box', 'sign'"):
+        kernel.replay((F1, G1), dressed, expect=SUPS)
+    plain_eval = {"kind": "eval", "points": [], "values": []}
+    with pytest.raises(CertificateRejected, match="proves a 'eval' claim"):
+        kernel.replay(F1, plain_eval, expect=SUPS)
+    with pytest.raises(CertificateRejected, match="proves a 'sup' claim"):
+        kernel.replay((F1, G1), CERT1, expect="eval")
+    with pytest.raises(CertificateRejected, match="proves a 'sup' claim"):
+        kernel.replay((F1, G1), CERT1, expect="sup_interval")
+    for bad in (None, (), "sup2", ("sup", 3)):
+        with pytest.raises(CertificateRejected, match="expect="):
+            kernel.replay((F1, G1), CERT1, expect=bad)
+
+
+def test_replay_refuses_unknown_and_missing_keys():
+    with pytest.raises(CertificateRejected, match=r"unknown keys \['note'\]"):
+        kernel.replay((F1, G1), dict(CERT1, note="x"), expect=SUPS)
+    c = dict(CERT1)
+    del c["witness"]
+    with pytest.raises(CertificateRejected, match=r"missing keys \['witness'\]"):
+        kernel.replay((F1, G1), c, expect=SUPS)
+    both = dict(CERT1, lower=CERT1["value"], upper=CERT1["value"])
+    with pytest.raises(CertificateRejected, match="unknown keys"):
+        kernel.replay((F1, G1), both, expect=SUPS)
+
+
+def test_replay_is_about_the_asked_box_and_sign():
+    box = [(F(lo), F(hi)) for lo, hi in CERT1["box"]]
+    ok = kernel.replay((F1, G1), CERT1, expect=SUPS, box=box, sign="abs")
+    assert ok.box == tuple(box) and ok.sign == "abs" and ok.lower == ok.upper == F(CERT1["value"])
+    assert ok.statement == f"max over [{CERT1['box'][0][0]}, {CERT1['box'][0][1]}] of |f - g| == {CERT1['value']}"
+    wider = [(box[0][0], box[0][1] + 1)]
+    with pytest.raises(CertificateRejected, match=r"the certificate is about \[.*\]; \[.*\] was asked for"):
+        kernel.replay((F1, G1), CERT1, expect=SUPS, box=wider)
+    with pytest.raises(CertificateRejected, match="sign 'abs'; sign 'max' was asked for"):
+        kernel.replay((F1, G1), CERT1, expect=SUPS, sign="max")
+    with pytest.raises(CertificateRejected, match="box must list 1 intervals"):
+        kernel.replay((F1, G1), CERT1, expect=SUPS, box=box * 2)
+    with pytest.raises(CertificateRejected, match="about points, not a box"):
+        kernel.replay(F1, {"kind": "eval", "points": [], "values": []}, expect="eval", box=box)
+
+
+def test_max_le_and_interval_name_box_and_sign():
+    f = Net([([[1], [1]], [1, 2]), ([[1, 1]], [0])])      # f(x) = 2x + 3 on [0, 1]
+    c = kernel.check_max_le(f, [[0, 1]], "max", 5, {"fix": "++", "next": {"bound": {}}})
+    assert (c.kind, c.box, c.sign, c.lower, c.upper) == ("max_le", ((0, 1),), "max", None, 5)
+    assert c.statement == "f <= 5 on [0, 1]"
+    i = kernel.check_interval(f, [[0, 1]], "max", 5, 6, [1], {"fix": "++", "next": {"bound": {}}})
+    assert (i.kind, i.lower, i.upper) == ("sup_interval", 5, 6) and i.statement == "5 <= max over [0, 1] of f <= 6"
+
+
+def test_checked_guarantee_is_what_its_docstring_says():
+    import dataclasses
+    import pickle
+    ok = kernel.check_eval(Net([([[1, -1]], [F(1, 2)])]), [[1, 1]], [["1/2"]])
+    assert kernel.genuine(ok)
+    assert copy.copy(ok) is ok and copy.deepcopy(ok) is ok
+    with pytest.raises(TypeError, match="valid only in the process"):
+        pickle.dumps(ok)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ok.statement = "max over [0, 1] of f == 0"
+    fake = object.__new__(kernel.Checked)
+    for k, v in dataclasses.asdict(ok).items():
+        object.__setattr__(fake, k, v)
+    assert fake == ok and not kernel.genuine(fake)     # equal fields, but not minted here
+    assert not kernel.genuine(dataclasses.asdict(ok)) and not kernel.genuine(None)
+
+
+def test_numbers_beyond_python_digit_limit_are_exact():
+    big = 10 ** 6000 + 7
+    f = Net([([[big]], [0]), ([[1]], [0])])                   # f(x) = big * x on [0, 1]
+    tree = {"fix": "+", "next": {"bound": {}}}
+    text = "1" + "0" * 5999 + "7"                                              # big, 6001 digits
+    c = kernel.check_sup(f, [["0", "1"]], "max", text, ["1"], tree)
+    assert c.upper == big and c.statement == "max over [0, 1] of f == " + text
+    one = "1" + "0" * 5000 + "/" + "1" + "0" * 5000                          # 5001-digit 1
+    assert kernel.check_sup(f, [["0", one]], "max", big, [one], tree).box == ((0, 1),)
+    too_long = "1" * (kernel.MAX_DIGITS + 1)
+    with pytest.raises(CertificateRejected, match="longer than 100000 digits"):
+        kernel.check_sup(f, [["0", "1"]], "max", too_long, ["1"], tree)
+    with pytest.raises(CertificateRejected, match="'1' \\+ 'x'|not an exact rational"):
+        kernel.check_sup(f, [["0", "1"]], "max", "\u0663", ["1"], tree)     # an Arabic-Indic 3: not ASCII
+
+
+def test_a_tree_deeper_than_the_limit_is_rejected_not_a_crash():
+    f = Net([([[1]], [0]), ([[1]], [0])])
+    node = {"ibp": True}
+    for k in range(kernel.MAX_DEPTH + 5, 0, -1):              # cuts at 2^-k, nested in the lower halves
+        node = {"cut": 0, "at": f"1/{2 ** k}", "lo": node, "hi": {"ibp": True}}
+    with pytest.raises(CertificateRejected, match=f"deeper than {kernel.MAX_DEPTH} nodes"):
+        kernel.check_max_le(f, [[0, 1]], "max", 1, node)

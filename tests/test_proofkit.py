@@ -12,7 +12,7 @@ def test_over_formats_ranges_sets_and_text():
     c = Claim("x", "s")
     c.over(d=range(1, 7), c=(F(1, 2), F(2)), q=[1, 2, "inf"])
     c.over("the 2^d corners of the box", L=5)
-    assert c.ranges == ["d in 1..6; c in {1/2, 2}; q in {1, 2, inf}", "the 2^d corners of the box; L in 5"]
+    assert c.ranges == ["d in 1..6; c in {1/2, 2}; q in {1, 2, inf}", "the 2^d corners of the box; L = 5"]
     assert c.row()["over"] == c.ranges
     c.over(k=range(1, 100, 2))  # not consecutive: listed, long lists cut with their size
     assert c.ranges[-1].startswith("k in {1, 3, 5") and c.ranges[-1].endswith("... (50 values)}")

@@ -83,7 +83,7 @@ def test_1d_equals_breakpoint_brute_force(f, g, s, prune):
     r = sup(f, g, box=[(F(-1), F(1))], sign=s, prune=prune)
     nets_ = (f,) if g is None else (f, g)
     assert r.exact and r.value == brute_1d(nets_, F(-1), F(1), s)
-    kernel.replay(nets_, r.certificate)
+    kernel.replay(nets_, r.certificate, expect=("sup", "sup_interval"))
 
 
 @given(f=nets(input_dim=2, max_depth=2, max_width=4, entries=small),
@@ -94,7 +94,7 @@ def test_2d_shallow_equals_arrangement_brute_force(f, g, s, prune):
     nets_ = (f,) if g is None else (f, g)
     r = sup(f, g, box=box, sign=s, prune=prune)
     assert r.exact and r.value == brute_2d_shallow(nets_, box, s)
-    assert kernel.replay(nets_, r.certificate).kind == "sup"
+    assert kernel.replay(nets_, r.certificate, expect=("sup", "sup_interval")).kind == "sup"
 
 
 @settings(max_examples=25)
@@ -104,7 +104,7 @@ def test_2d_shallow_equals_arrangement_brute_force(f, g, s, prune):
 def test_deep_2d_replays_and_dominates_samples(f, pts):
     r = sup(f, sign="max", prune=False)
     assert r.exact
-    kernel.replay(f, r.certificate)
+    kernel.replay(f, r.certificate, expect=("sup", "sup_interval"))
     assert all(f(p)[0] <= r.value for p in pts) and f(r.witness)[0] == r.value
 
 
@@ -113,7 +113,7 @@ def test_deep_2d_replays_and_dominates_samples(f, pts):
 def test_3d_replays(f):
     r = sup(f)
     assert r.exact
-    kernel.replay(f, r.certificate)
+    kernel.replay(f, r.certificate, expect=("sup", "sup_interval"))
 
 
 # -- limits -------------------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def test_limits_give_certified_intervals(limit):
     assert r.exact is (r.lower == r.upper)
     if not r.exact:
         assert r.reason and "lower" in r.to_json() and r.to_json()["exact"] is False
-    kernel.replay((TEACHER, STUDENT), r.certificate)
+    kernel.replay((TEACHER, STUDENT), r.certificate, expect=("sup", "sup_interval"))
 
 
 def test_max_and_min_over_box():
@@ -168,7 +168,7 @@ def test_bump_peak_certified():
         r = sup(net, sign="max")
         assert r.exact and r.value == bumps.bump_peak(d, 4, F(1), 8)
         assert r.witness == (F(3, 8),) * d
-        kernel.replay(net, r.certificate)
+        kernel.replay(net, r.certificate, expect=("sup", "sup_interval"))
 
 
 # -- the fast producers: knots (d = 1), float-guided branch and bound (d >= 2), rel_gap ---------
@@ -180,7 +180,7 @@ def test_knots_agree_with_the_region_search(f, g):
     a = sup(f, g, box=[(F(-1), F(1))], method="knots")
     b = sup(f, g, box=[(F(-1), F(1))], prune=False)
     assert a.exact and b.exact and a.value == b.value and a.stats["method"] == "knots"
-    kernel.replay((f, g), a.certificate)
+    kernel.replay((f, g), a.certificate, expect=("sup", "sup_interval"))
 
 
 def test_bnb_agrees_with_the_region_search_and_gap_is_honoured():
@@ -190,14 +190,14 @@ def test_bnb_agrees_with_the_region_search_and_gap_is_honoured():
     r = sup(TEACHER, STUDENT, rel_gap=F(1, 10))
     assert r.lower <= a.value <= r.upper and r.upper - r.lower <= F(1, 10) * r.upper
     assert r.exact or (r.reason and "rel_gap" in r.reason)
-    kernel.replay((TEACHER, STUDENT), r.certificate)
+    kernel.replay((TEACHER, STUDENT), r.certificate, expect=("sup", "sup_interval"))
 
 
 def test_bnb_time_limit_gives_a_marked_interval():
     r = sup(TEACHER, STUDENT, time_limit=0)
     exact = sup(TEACHER, STUDENT).value
     assert r.lower <= exact <= r.upper and (r.exact or "time_limit" in r.reason)
-    kernel.replay((TEACHER, STUDENT), r.certificate)
+    kernel.replay((TEACHER, STUDENT), r.certificate, expect=("sup", "sup_interval"))
 
 
 @pytest.mark.parametrize("gap", [F(-1, 10), 1, "2", "x"])

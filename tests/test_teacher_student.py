@@ -129,7 +129,7 @@ def test_run_case_sampled_below_certified_and_replays():
     r = ts.run_case(1, (3, 4), 32, n_test=256, config=SMALL)
     assert r.sup.exact and r.sampled_exact <= r.sup.value
     assert abs(r.sampled_float["linf"] - float(r.sampled_exact)) <= F64_TOL
-    assert kernel.replay((r.student, r.teacher), r.sup.certificate).kind == "sup"
+    assert kernel.replay((r.student, r.teacher), r.sup.certificate, expect=("sup", "sup_interval")).kind == "sup"
     assert r.ratio >= 1 and json.loads(json.dumps(r.to_json()))["certified"]["exact"] is True
 
 
@@ -172,4 +172,4 @@ def test_tampered_sup_certificate_is_rejected():
     bad = json.loads(json.dumps(r.sup.certificate))
     bad["value"] = str(F(bad["value"]) * F(99, 100))
     with pytest.raises(CertificateRejected):
-        kernel.replay((r.student, r.teacher), bad)
+        kernel.replay((r.student, r.teacher), bad, expect=("sup", "sup_interval"))

@@ -1,4 +1,5 @@
-"""exactrelu fool: play the lower-bound adversary (notes §4.3) against a shipped learner."""
+"""exactrelu fool: play the lower-bound adversary of Berner, Grohs, Voigtlaender (ICLR 2023) against a
+shipped learner, or replay a fool report with the kernel alone (--replay)."""
 from __future__ import annotations
 
 import json
@@ -14,7 +15,9 @@ DESCRIPTION = ("Run the learner on u = 0 with a fixed seed, find a grid bump phi
                "none of its queries touches, re-run it on +phi_y and -phi_y (it must see the same zeros and "
                "return the same predictor), and certify exactly that its uniform error on one of them is "
                ">= ||phi_y||_inf (at the point y; for network predictors also by certified sups). "
-               "Exit 0 when the learner was defeated and the certificate replayed, 1 if not, 2 for bad input.")
+               "Exit 0 when the learner was defeated and the certificate replayed, 1 if not, 2 for bad input. "
+               "--replay REPORT re-checks a report written with -o, by the kernel only, and lists what it "
+               "takes on trust (the learner's queries and, for a black box, its values at y).")
 
 #: Largest sample budget accepted on the command line (exact queries and replay stay in seconds).
 MAX_M = 100_000
@@ -22,17 +25,19 @@ MAX_M = 100_000
 
 def add_arguments(p):
     from ..learning.learners import LEARNERS
-    p.add_argument("--learner", required=True, help=f"one of: {', '.join(LEARNERS)}")
-    p.add_argument("--m", required=True, help=f"sample budget (integer, 1..{MAX_M})")
-    p.add_argument("--d", required=True, help="input dimension (integer >= 1)")
-    p.add_argument("--L", required=True, help="number of affine layers of the class (integer >= 3)")
-    p.add_argument("--c", required=True, help="parameter bound c > 0 of N(d, L, 3d, c, inf) (exact: '1/2', '2')")
-    p.add_argument("--seed", default="0", help="the learner's seed (default 0)")
+    p.add_argument("--learner", help=f"one of: {', '.join(LEARNERS)}")
+    p.add_argument("--m", help=f"sample budget (integer, 1..{MAX_M})")
+    p.add_argument("--d", help="input dimension (integer >= 1)")
+    p.add_argument("--L", help="number of affine layers of the class (integer >= 3)")
+    p.add_argument("--c", help="parameter bound c > 0 of N(d, L, 3d, c, inf) (exact: '1/2', '2')")
+    p.add_argument("--seed", default=None, help="the learner's seed (default 0)")
     p.add_argument("--variant", default=None, help="bump variant: clipped or one-sided (default: clipped when "
                                                    "M >= c(d-1)/2, else one-sided)")
     p.add_argument("--no-sup", action="store_true", help="skip the certified sups for network predictors")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
     p.add_argument("-o", "--output", default=None, help="write the JSON report (with the certificate) here")
+    p.add_argument("--replay", metavar="REPORT", default=None,
+                   help="do not run a learner: replay the certificate in this report (from -o) with the kernel")
 
 
 def _int(text, name, least, most=None):
@@ -44,15 +49,51 @@ def _show(v) -> str:
     return t if len(t) <= 24 else f"{float(to_rational(t)):.9g} (exact: {t})"
 
 
+_RUN_ONLY = ("learner", "m", "d", "L", "c", "seed", "variant", "no_sup", "output")
+_REQUIRED = ("learner", "m", "d", "L", "c")
+
+
+def _replay(args) -> int:
+    """--replay REPORT: the kernel re-checks the report's certificate; exit 0 defeated, 1 not or rejected."""
+    from ..errors import CertificateRejected
+    from ..io import read_json
+    from ..learning.adversary import replay_certificate, trusted
+    given = [o for o in _RUN_ONLY if getattr(args, o) not in (None, False)]
+    if given:
+        raise InputError(f"--replay does not run a learner: --{given[0].replace('_', '-')} does not apply to it")
+    rep = read_json(args.replay)
+    cert = rep.get("certificate") if isinstance(rep, dict) and "certificate" in rep else rep
+    try:
+        out = replay_certificate(cert)
+    except CertificateRejected as e:
+        print(json.dumps({"accepted": False, "reason": str(e)}) if args.json else f"REJECTED: {e}")
+        return 1
+    if args.json:
+        print(json.dumps({"accepted": True, "defeated": out["defeated"], "checked": out["checked"],
+                          "trusted": out["trusted"]}))
+    else:
+        for line in out["checked"]:
+            print(f"  checked: {line}")
+        for line in out["trusted"]:
+            print(f"  taken on trust: {line}")
+        print("DEFEATED (certificate replayed)" if out["defeated"] else "NOT DEFEATED (certificate replayed)")
+    return 0 if out["defeated"] else 1
+
+
 def run(args) -> int:
     from ..learning.adversary import fool
     from ..learning.learners import NEEDS_TORCH, get_learner
+    if args.replay is not None:
+        return _replay(args)
+    missing = [f"--{o}" for o in _REQUIRED if getattr(args, o) is None]
+    if missing:
+        raise InputError(f"the following arguments are required: {', '.join(missing)} (or --replay REPORT)")
     learner = get_learner(args.learner)
     m = _int(args.m, "m", 1, MAX_M)
     d = _int(args.d, "d", 1)
     L = _int(args.L, "L", 3)
     check_size(d, 3 * d, L)
-    seed = _int(args.seed, "seed", 0)
+    seed = _int("0" if args.seed is None else args.seed, "seed", 0)
     c = to_rational(args.c, what="--c")
     if c <= 0:
         raise InputError(f"--c={fmt(c)} must be > 0")

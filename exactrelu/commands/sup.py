@@ -19,12 +19,14 @@ def add_arguments(p):
     p.add_argument("--box", help="box: 'lo,hi' for every axis or 'lo,hi:lo,hi:...' (default: the net's domain, else [0,1]^d)")
     p.add_argument("--sign", default="abs", choices=["abs", "max", "min"],
                    help="abs: max |f - g|; max: max (f - g); min: max (g - f) = -min (f - g)")
-    p.add_argument("--max-regions", type=count, default=200_000, help="limit on linear regions visited")
-    p.add_argument("--max-boxes", type=count, default=100_000, help="limit on branch-and-bound boxes")
-    p.add_argument("--time-limit", type=seconds, default=600.0, help="seconds before returning the certified interval reached")
-    p.add_argument("--rel-gap", default="0", help="stop when (upper - lower) <= rel_gap * upper (exact text, e.g. 1e-9)")
+    p.add_argument("--max-regions", type=count, default=None, help="limit on linear regions visited (default 200000)")
+    p.add_argument("--max-boxes", type=count, default=None, help="limit on branch-and-bound boxes (default 100000)")
+    p.add_argument("--time-limit", type=seconds, default=None, help="seconds before returning the certified interval reached (default 600)")
+    p.add_argument("--rel-gap", default=None, help="stop when (upper - lower) <= rel_gap * upper (exact text, e.g. 1e-9; default 0)")
     p.add_argument("--certificate", help="write the kernel certificate (JSON) to this file")
-    p.add_argument("--replay", metavar="CERT", help="do not search: replay this certificate file with the kernel")
+    p.add_argument("--replay", metavar="CERT", help="do not search: replay this certificate file with the kernel, as a "
+                                                   "claim about exactly --box and --sign (defaults as for the search); "
+                                                   "a certificate about another box or sign is REJECTED")
     p.add_argument("--json", action="store_true", help="print DESIGN.md's sup JSON")
 
 
@@ -39,6 +41,39 @@ def _nets(args):
     return f, g
 
 
+#: The search's options and their defaults: with --replay (no search) giving one is a usage error.
+_SEARCH_ONLY = {"max_regions": 200_000, "max_boxes": 100_000, "time_limit": 600.0, "rel_gap": "0",
+                "certificate": None}
+
+
+def _replay(args, nets, f) -> int:
+    """--replay CERT: the kernel replays the certificate as a claim about exactly the box (--box, else the
+    net's domain, else [0,1]^d) and the sign (--sign, default abs) of this command line."""
+    from .. import kernel
+    given = [opt for opt in _SEARCH_ONLY if getattr(args, opt) is not None]
+    if given:
+        raise InputError(f"--replay does not search: --{given[0].replace('_', '-')} does not apply to it")
+    box = parse_box(args.box, f.input_dim) if args.box is not None else f.box()
+    cert = read_json(args.replay)
+    try:
+        checked = kernel.replay(nets, cert, expect=("sup", "sup_interval"), box=box, sign=args.sign)
+    except CertificateRejected as e:
+        if args.json:
+            print(json.dumps({"accepted": False, "reason": str(e)}))
+        else:
+            print(f"REJECTED: {e}")
+        return 1
+    if args.json:
+        out = {"accepted": True, "claim": checked.kind, "statement": checked.statement, "sign": checked.sign,
+               "box": [[fmt(lo), fmt(hi)] for lo, hi in checked.box]}
+        out.update({"sup": fmt(checked.upper)} if checked.kind == "sup" else
+                   {"lower": fmt(checked.lower), "upper": fmt(checked.upper)})
+        print(json.dumps(out))
+    else:
+        print(f"ACCEPTED: {checked.statement}")
+    return 0
+
+
 def run(args) -> int:
     from .. import kernel
     from ..analysis.sup import sup
@@ -47,14 +82,9 @@ def run(args) -> int:
     f, g = _nets(args)
     nets = f if g is None else (f, g)
     if args.replay:
-        cert = read_json(args.replay)
-        try:
-            checked = kernel.replay(nets, cert)
-        except CertificateRejected as e:
-            print(f"REJECTED: {e}")
-            return 1
-        print(f"ACCEPTED: {checked.statement}")
-        return 0
+        return _replay(args, nets, f)
+    for opt, v in _SEARCH_ONLY.items():
+        setattr(args, opt, v if getattr(args, opt) is None else getattr(args, opt))
     box = parse_box(args.box, f.input_dim) if args.box is not None else None
     for name in ("max_regions", "max_boxes"):
         if getattr(args, name) < 1:
@@ -67,7 +97,7 @@ def run(args) -> int:
     res = sup(f, g, box, args.sign, max_regions=args.max_regions, max_boxes=args.max_boxes,
               time_limit=args.time_limit, rel_gap=gap)
     # nothing is reported that the kernel did not accept (sup() replays float-guided certificates itself)
-    checked = res.checked or kernel.replay(nets, res.certificate)
+    checked = res.checked or kernel.replay(nets, res.certificate, expect=("sup", "sup_interval"))
     if args.certificate:
         write_atomic(args.certificate, json.dumps(res.certificate) + "\n")
     if args.json:
