@@ -30,8 +30,8 @@ from exactrelu.net import Net
 from exactrelu.numbers import fmt
 from exactrelu.proofkit import run_script
 
-ENGINE = "[R] engine spec (exact eval issue)"
-HIGHAM = "[R] Higham 2002 s.3.1 (gamma_n)"
+ENGINE = "exactrelu's engine specification (exactrelu/evaluate.py)"
+HIGHAM = "Higham 2002 §3.1 (gamma_n); the net's bound [R] reconstruction (docs/derivations.md §12)"
 P61 = 2**61 - 1
 
 
@@ -163,6 +163,8 @@ def checks(report, quick: bool = False, engine=None, float_engine=None):
 
     with report.claim("eval.engine_equals_kernel", ENGINE,
                       "evaluate_batch(net, X) == [kernel.evaluate(net, x) for x in X]") as c:
+        c.over(f"{len(cases)} nets of instances() (seed 20260601): " + ", ".join(
+            sorted({n.rsplit("-", 1)[0] if n[-1].isdigit() else n for n, *_ in cases})))
         for name, net, pts, want in cases:
             c.check(engine(net, pts) == want, name)
 
@@ -173,6 +175,10 @@ def checks(report, quick: bool = False, engine=None, float_engine=None):
         restricted += [(f"path-{p}-{i}", net, pts, _exact(net, pts))
                        for i, (net, pts, p) in enumerate(_path_instances())]
         restricted += [(f"guard-{name}", net, pts, _exact(net, pts)) for name, net, pts, _ in _guard_instances()]
+        c.over(f"{len(restricted)} nets: " + ("the first 6 above" if quick else "all above")
+               + ", 4 nets built for each path, and the guard instances "
+               + ", ".join(n[6:] for n, *_ in restricted if n.startswith("guard-"))
+               + "; paths allowed: all, int64 + bigint, bigint alone")
         for name, net, pts, want in restricted:
             for allowed in (PATHS, ("int64", "bigint"), ("bigint",)):
                 stats = EvalStats()
@@ -191,6 +197,7 @@ def checks(report, quick: bool = False, engine=None, float_engine=None):
 
     with report.claim("eval.float_within_bound", HIGHAM,
                       "|float64 twin - exact| <= evaluate_float_with_bound's bound, decided exactly") as c:
+        c.over(f"the {len(cases)} nets of eval.engine_equals_kernel, every output of every point")
         for name, net, pts, want in cases:
             values, bounds = float_engine(net, pts)
             twin = net.to_float64()(np.array([[float(v) for v in x] for x in pts], dtype=np.float64))

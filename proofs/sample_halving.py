@@ -1,7 +1,7 @@
 """Sample halving (Markov) and the constant chain eps >= ||phi||/4 >= c^L (3d)^(L-2) / (2^7 m^(1/d)).
 
-Notes §4.4 (slides [S]): a randomized algorithm using m samples on average uses at most 2m with
-probability >= 1/2.  Notes §4.3 step 5 [R]: the chain of constants that turns the grid bump into
+Slides [S] (docs/derivations.md §7): a randomized algorithm using m samples on average uses at most 2m with
+probability >= 1/2.  [R] reconstruction (docs/derivations.md §8): the chain of constants that turns the grid bump into
 the slides' 2^7 bound, each step checked separately.  The halving claims compare the functions of
 exactrelu.theory.markov with floor(2m), means, probabilities and the two-point extremal
 distributions computed in this script.  Hooks: ``mean_fn`` (a wrong mean), ``extremal_fn`` (a wrong
@@ -22,8 +22,8 @@ from exactrelu.proofkit import run_script  # noqa: E402
 from exactrelu.theory import markov as mk  # noqa: E402
 from exactrelu.theory.bounds import LINF  # noqa: E402
 
-SRC = "slides [S] + notes §4.4"
-CHAIN = "notes §4.3 step 5 [R]"
+SRC = "slides [S] (Markov halving); docs/derivations.md §7"
+CHAIN = "[R] reconstruction (docs/derivations.md §8)"
 
 
 def _floor2m(m: F) -> int:
@@ -80,6 +80,7 @@ def checks(report, quick=False, **hooks):
     ms = [F(1), F(2), F(3), F(10), F(1, 3), F(1, 2), F(7, 2), F(5, 4)] + ([] if quick else [F(100), F(99, 7), F(0)])
 
     with report.claim("halving.markov", SRC, "E[X] <= m => P[X <= floor(2m)] >= 1/2 (X integer >= 0)") as cl:
+        cl.over(f"{20 if quick else 120} random distributions per m (seed 4404) with E[X] <= m", m=ms)
         for m in ms:
             K = _floor2m(m)
             cl.check(mk.halving_threshold(m) == K, f"m={m}: halving_threshold is floor(2m) = {K}")
@@ -94,8 +95,11 @@ def checks(report, quick=False, **hooks):
                 # Markov with the integer refinement: P[X > 2m] <= E[X] / (floor(2m) + 1)
                 cl.check(1 - want <= _mean(raw) / (K + 1), f"Markov m={m} {dist}")
 
-    with report.claim("halving.extremal", SRC + " [R]",
+    with report.claim("halving.extremal", "[R] reconstruction (docs/derivations.md §7)",
                       "min P[X <= 2m] over E[X] <= m is 1 - m/(floor(2m)+1) > 1/2, -> 1/2; hypothesis needed") as cl:
+        cl.over(f"the two-point extremal distribution and {10 if quick else 60} random ones per m > 0",
+                m=[m for m in ms if m > 0])
+        cl.over("the limit 1/2", m=[f"10^{e}" for e in range(1, 8 if quick else 30)])
         for m in ms:
             if m <= 0:
                 continue
@@ -127,6 +131,7 @@ def checks(report, quick=False, **hooks):
 
     with report.claim("halving.chain", CHAIN,
                       "eps >= ||phi||/4 = c^L(3d)^(L-2)/(64 ceil(m^(1/d))) >= c^L(3d)^(L-2)/(2^7 m^(1/d)), step by step") as cl:
+        cl.over("m in {1, 2, 3, 2^d, 3^d, 3^d + 1, 1000, 7/2, 1000/3}", d=sorted({d for d, _ in cases}), L=Ls, c=cs)
         for d, m in cases:
             for L in Ls:
                 for c in cs:
@@ -138,6 +143,7 @@ def checks(report, quick=False, **hooks):
     with report.claim("halving.constant_sharp", CHAIN,
                       "2^7 = 64 * sup ceil(t)/t is the least constant of the chain: any smaller one fails at m = 2") as cl:
         import math
+        cl.over("m = 2, the least d where 2^7 - delta fails", delta=(F(1),) if quick else (F(1), F(1, 2), F(1, 10)))
         for delta in ((F(1),) if quick else (F(1), F(1, 2), F(1, 10))):
             lin = F(linf) - delta
             # the step fails iff lin^d m < (64 ceil(m^(1/d)))^d; at m = 2 (ceil = 2): iff (128/lin)^d > 2
