@@ -1,4 +1,4 @@
-"""Progress on stderr for long work: a tqdm bar when enabled, a no-op otherwise.
+"""Long work: progress on stderr (a tqdm bar when enabled, a no-op otherwise) and a hard deadline.
 
 The whole API::
 
@@ -15,13 +15,26 @@ The whole API::
 only when stderr is a terminal and the output is not ``--json``.  A disabled ``Progress`` does
 nothing and costs one attribute test per call.  Progress never writes to stdout, and never
 decides anything: it only shows what the work reports.
+
+``with deadline(seconds, "what"):`` raises :class:`exactrelu.errors.LimitReached` ("what: time
+limit of ...s reached") inside the block once ``seconds`` have passed, wherever the block is (a
+search, an LP, the kernel's replay), so work without checks of its own still stops near its limit.
+It uses ``SIGALRM`` and works in the main thread on POSIX; elsewhere (another thread, Windows) it
+does nothing and the work's own checks are the only limit.  Nested deadlines keep the earlier one.
+A long single C call (one numpy product) delays the exception until it returns.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+import time
 
-__all__ = ["Progress", "add_option", "wanted"]
+from .errors import LimitReached
+
+__all__ = ["Progress", "add_option", "wanted", "deadline"]
 
 
 def add_option(parser) -> None:
@@ -79,3 +92,31 @@ class Progress:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None, what: str):
+    """Raise LimitReached inside the block after ``seconds`` (None: no deadline); see the module doc."""
+    usable = (seconds is not None and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+    if outer_left and outer_left <= seconds:      # an enclosing deadline comes first: keep it
+        yield
+        return
+    t0 = time.monotonic()
+
+    def fire(signum, frame):
+        raise LimitReached(f"{what}: time limit of {seconds:g}s reached")
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, max(float(seconds), 1e-6))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+        if outer_left:                            # re-arm the enclosing deadline with what is left of it
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - t0), 1e-6))

@@ -110,12 +110,13 @@ def _ceil_dyadic(v: float, bits: int = 40) -> Fraction:
 
 
 def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), time_limit=None,
-           max_boxes=None, exact_width=None, batch=256, stats=None):
+           max_boxes=None, exact_width=None, batch=256, stats=None, bar=None):
     """Best-first branch and bound; returns (trees, lower, upper, witness, reason).
 
     ``objective(s, x)``: exact s * (f - g) at x.  ``exact_search(box, s, best)``: the exact region
     search of one small box, returning (tree, open upper bounds, stop reason) and updating
-    ``best = [value, witness]``.  ``upper`` is exact and certified by the trees (to be replayed)."""
+    ``best = [value, witness]``.  ``upper`` is exact and certified by the trees (to be replayed).
+    ``bar``: an :class:`exactrelu.progress.Progress` advanced by the boxes made (float bounds shown)."""
     t0 = time.perf_counter()
     stats = {} if stats is None else stats
     fl = [_float_layers(n) for n in nets]
@@ -200,6 +201,9 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
             lf.kind, lf.kids, lf.tree = "cut", (a, b), (i, m)
             kids += [a, b]
         boxes += len(kids)
+        if bar is not None:
+            bar.update(len(kids))
+            bar.note(f"lower {float(best[0]):.6g}, float bound {max([-heap[0][0]] if heap else [closed[0]]):.6g}")
         if not kids:
             continue
         c, r = _arrays(kids)

@@ -32,7 +32,7 @@ import math
 from ..evaluate import evaluate_scaled
 from ..net import Net
 
-__all__ = ["homogenized", "pre_activations", "knots", "max_at_knots"]
+__all__ = ["homogenized", "pre_activations", "knots", "knot_bound", "values", "max_at_knots", "CHUNK_ENTRIES"]
 
 
 def homogenized(net: Net, upto: int) -> Net:
@@ -147,39 +147,86 @@ def pre_activations(net: Net, upto: int, xs) -> np.ndarray:
     return evaluate_scaled(homogenized(net, upto), pts).numerators
 
 
-def knots(nets, lo: Fraction, hi: Fraction) -> list[Fraction]:
+#: Points per chunk are chosen so that one chunk's limb arrays hold about this many int64 entries
+#: per limb (memory stays bounded however many knots there are).
+CHUNK_ENTRIES = 1 << 21
+
+
+def _chunks(n_points: int, width: int):
+    """(start, stop) index ranges over n_points points, overlapping by one point (for crossings)."""
+    step = max(2, CHUNK_ENTRIES // max(width, 1))
+    start = 0
+    while start < n_points - 1 or start == 0:
+        stop = min(n_points, start + step)
+        yield start, stop
+        if stop >= n_points:
+            return
+        start = stop - 1
+
+
+def knots(nets, lo: Fraction, hi: Fraction, *, max_knots: int | None = None, tick=None) -> list[Fraction]:
     """Sorted exact knots in [lo, hi], ends included, containing every breakpoint of every
-    hidden neuron of every net in ``nets`` (d = 1)."""
+    hidden neuron of every net in ``nets`` (d = 1).
+
+    ``max_knots``: raise LimitReached as soon as more knots than that are found.  ``tick(n)``, when
+    given, is called after each chunk of n points is propagated (progress and time checks)."""
+    from ..errors import LimitReached
     xs = [Fraction(lo), Fraction(hi)] if lo != hi else [Fraction(lo)]
     for net in nets:
         lnet = _limbnet(net)
         for l in range(net.depth - 1):
             if len(xs) < 2:
                 break
-            pos, neg, val = _signs_and_values(net, lnet, l, xs)
-            cross = (pos[:-1] & neg[1:]) | (neg[:-1] & pos[1:])
-            ks, js = np.nonzero(cross)
-            if not len(ks):
-                continue
             new = set()
-            for k, j in zip(ks.tolist(), js.tolist()):
-                a, b = xs[k], xs[k + 1]
-                za = Fraction(val(k, j), a.denominator)
-                zb = Fraction(val(k + 1, j), b.denominator)
-                new.add(a + (b - a) * za / (za - zb))
-            xs = sorted(set(xs) | new)
+            for a0, a1 in _chunks(len(xs), max(net.widths[:l + 1])):
+                part = xs[a0:a1]
+                pos, neg, val = _signs_and_values(net, lnet, l, part)
+                cross = (pos[:-1] & neg[1:]) | (neg[:-1] & pos[1:])
+                ks, js = np.nonzero(cross)
+                for k, j in zip(ks.tolist(), js.tolist()):
+                    a, b = part[k], part[k + 1]
+                    za = Fraction(val(k, j), a.denominator)
+                    zb = Fraction(val(k + 1, j), b.denominator)
+                    new.add(a + (b - a) * za / (za - zb))
+                if max_knots is not None and len(xs) + len(new) > max_knots:
+                    raise LimitReached(f"more than {max_knots} knots (layer {l} of a net with widths "
+                                       f"{list(net.widths)})")
+                if tick is not None:
+                    tick(a1 - a0)
+            if new:
+                xs = sorted(set(xs) | new)
     return xs
 
 
-def values(net: Net, xs) -> list[Fraction]:
-    """net(x) exactly at every x of xs (scalar output, d = 1)."""
+def knot_bound(nets, lo: Fraction, hi: Fraction) -> int:
+    """An upper bound on ``len(knots(nets, lo, hi))`` from the architecture alone: layer l adds at
+    most one knot per neuron and interval between the knots before it (d = 1)."""
+    if lo == hi:
+        return 1
+    total = 2
+    for net in nets:
+        for w in net.widths:
+            total += w * (total - 1)
+    return total
+
+
+def values(net: Net, xs, *, tick=None) -> list[Fraction]:
+    """net(x) exactly at every x of xs (scalar output, d = 1), in chunks of bounded memory."""
     lnet = _limbnet(net)
-    if lnet.ok:
-        Z = lnet.run(xs, net.depth - 1)[-1]
-        return [Fraction(_int(Z, lnet.b, k, 0), _int(Z, lnet.b, k, 1)) for k in range(len(xs))]
-    pts = [(x.numerator, x.denominator) for x in xs]
-    out = evaluate_scaled(homogenized(net, net.depth - 1), pts)
-    return [Fraction(int(a), out.denominator * x.denominator) for a, x in zip(out.numerators[:, 0], xs)]
+    out = []
+    step = max(1, CHUNK_ENTRIES // max(max(net.widths, default=1), 1))
+    for a in range(0, len(xs), step):
+        part = xs[a:a + step]
+        if lnet.ok:
+            Z = lnet.run(part, net.depth - 1)[-1]
+            out += [Fraction(_int(Z, lnet.b, k, 0), _int(Z, lnet.b, k, 1)) for k in range(len(part))]
+        else:
+            pts = [(x.numerator, x.denominator) for x in part]
+            ev = evaluate_scaled(homogenized(net, net.depth - 1), pts)
+            out += [Fraction(int(v), ev.denominator * x.denominator) for v, x in zip(ev.numerators[:, 0], part)]
+        if tick is not None:
+            tick(len(part))
+    return out
 
 
 def max_at_knots(nets, s: int, xs):

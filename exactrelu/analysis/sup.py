@@ -45,13 +45,25 @@ from .. import kernel
 from ..errors import CertificateRejected, InputError, LimitReached
 from ..net import Net
 from ..numbers import fmt, to_rational
+from ..progress import Progress, deadline
 from .lp import box_max, box_min, lp_max
 
 __all__ = ["MaxResult", "SupResult", "maximize", "sup", "max_over_box", "min_over_box", "objective",
-           "DEFAULT_LIMITS"]
+           "DEFAULT_LIMITS", "MEMORY_LIMIT", "SEARCH_SHARE"]
 
 #: Defaults for the resource limits (``None`` = unlimited).
 DEFAULT_LIMITS = {"max_regions": 200_000, "max_boxes": 100_000, "time_limit": 600.0}
+
+#: Default memory budget (bytes) of the d = 1 knots method, whose kernel replay keeps the sign of
+#: every neuron at every knot (measured: about KNOT_NEURON_BYTES per pair).
+MEMORY_LIMIT = 2 * 1024 ** 3
+KNOT_NEURON_BYTES = 48
+
+#: ``time_limit`` covers the search *and* the kernel's replay: the search stops by itself after
+#: SEARCH_SHARE of it (returning the interval reached), and a hard deadline DEADLINE_MARGIN seconds
+#: after the full limit stops whatever still runs (the replay included) with LimitReached.
+SEARCH_SHARE = 0.8
+DEADLINE_MARGIN = 1.0
 
 _ZERO = Fraction(0)
 
@@ -156,7 +168,8 @@ class _Stop(Exception):
 class _Search:
     """Depth-first decision of the neurons with cuts, LP fixes, splits and interval pruning."""
 
-    def __init__(self, nets, box, s, limits, best, prune=True):
+    def __init__(self, nets, box, s, limits, best, prune=True, bar=None):
+        self.bar = bar if bar is not None else Progress("", enabled=False)
         self.st = kernel._State(nets, box, s)   # the kernel's own state: same order, same affine forms
         self.nets, self.s, self.d = nets, s, len(box)
         self.N = len(self.st.order)
@@ -284,6 +297,7 @@ class _Search:
     def _leaf(self):
         st = self.st
         self.regions += 1
+        self.bar.update()
         h = st.obj()
         self.lps += 1
         r = lp_max(h, st.cons, st.box)
@@ -346,15 +360,52 @@ def _limits(kw):
     return lim
 
 
-def _search_knots(nets, box, signs):
-    """d = 1: every breakpoint exactly (:mod:`.pl1d`), one ``knots`` leaf per sign."""
+def _knot_budget(nets, box, limits, memory_limit):
+    """The largest knot count the limits allow; refuses (InputError) up front a problem whose
+    first-layer breakpoints alone exceed the memory budget."""
+    (lo, hi), = box
+    neurons = max(sum(sum(n.widths) for n in nets), 1)
+    first = {-b / w for n in nets if n.depth > 1 for row, b in zip(n.layers[0].weight, n.layers[0].bias)
+             for w in row if w} if lo < hi else set()
+    least = 2 + sum(1 for t in first if lo < t < hi)
+    by_memory = None if memory_limit is None else memory_limit // (neurons * KNOT_NEURON_BYTES)
+    if by_memory is not None and least > by_memory:
+        raise InputError(f"the kernel's replay of at least {least} knots x {neurons} neurons would need about "
+                         f"{least * neurons * KNOT_NEURON_BYTES / 1e9:.2g} GB; the memory budget is "
+                         f"{memory_limit / 1e9:.2g} GB (memory_limit, --memory-limit)")
+    by_regions = None if limits.get("max_regions") is None else limits["max_regions"] + 1
+    return by_memory, by_regions
+
+
+def _search_knots(nets, box, signs, limits=None, bar=None, memory_limit=None):
+    """d = 1: every breakpoint exactly (:mod:`.pl1d`), one ``knots`` leaf per sign.  No interval
+    is available before every knot is known, so a limit reached here raises LimitReached."""
     from . import pl1d
+    limits = limits or {}
+    bar = bar if bar is not None else Progress("", enabled=False)
     t0 = time.perf_counter()
     (lo, hi), = box
-    xs = pl1d.knots(nets, lo, hi)
-    vals = pl1d.values(nets[0], xs)
+    by_memory, by_regions = _knot_budget(nets, box, limits, memory_limit)
+    cap = min((v for v in (by_memory, by_regions) if v is not None), default=None)
+    tl = limits.get("time_limit")
+
+    def tick(n):
+        bar.update(n)
+        if tl is not None and time.perf_counter() - t0 > tl:
+            raise LimitReached(f"time_limit={tl}s reached while propagating the d = 1 knots")
+    try:
+        xs = pl1d.knots(nets, lo, hi, max_knots=cap, tick=tick)
+    except LimitReached as e:
+        if str(e).startswith("more than "):
+            why = (f"max_regions={limits['max_regions']} reached" if cap == by_regions else
+                   f"memory budget of {memory_limit / 1e9:.2g} GB reached (the kernel keeps every neuron's "
+                   f"sign at every knot)")
+            raise LimitReached(f"{why}: {e}") from None
+        raise
+    bar.note(f"{len(xs)} knots; exact values")
+    vals = pl1d.values(nets[0], xs, tick=tick)
     if len(nets) > 1:
-        vals = [a - b for a, b in zip(vals, pl1d.values(nets[1], xs))]
+        vals = [a - b for a, b in zip(vals, pl1d.values(nets[1], xs, tick=tick))]
     best = max(((s * v, x) for s in signs for v, x in zip(vals, xs)), key=lambda t: t[0])
     tree = {"knots": [fmt(x) for x in xs[1:-1]]} if lo < hi else {"knots": []}
     trees = {"+" if s > 0 else "-": tree for s in signs}
@@ -363,7 +414,7 @@ def _search_knots(nets, box, signs):
     return trees, best[0], best[0], (best[1],), True, None, stats
 
 
-def _search_boxes(nets, box, signs, limits, rel_gap):
+def _search_boxes(nets, box, signs, limits, rel_gap, bar=None):
     """d >= 2: float-guided branch and bound over boxes (:mod:`.bnb`), exact region search on the
     small boxes that bounds cannot close."""
     from . import bnb
@@ -372,7 +423,7 @@ def _search_boxes(nets, box, signs, limits, rel_gap):
         lim = dict(limits)
         if left is not None:
             lim["time_limit"] = left if lim.get("time_limit") is None else min(lim["time_limit"], left)
-        srch = _Search(nets, b, s, lim, best)
+        srch = _Search(nets, b, s, lim, best, bar=bar)
         tree = srch.run()
         stats["regions"] += srch.regions
         stats["lps"] += srch.lps
@@ -382,7 +433,7 @@ def _search_boxes(nets, box, signs, limits, rel_gap):
     trees, lower, upper, w, reason = bnb.search(
         nets, box, signs, objective=lambda s, x: objective(nets, s, x), exact_search=exact_search,
         rel_gap=Fraction(rel_gap), time_limit=limits.get("time_limit"), max_boxes=limits.get("max_boxes"),
-        stats=stats)
+        stats=stats, bar=bar)
     stats["boxes"] = stats.get("float_boxes", 0)
     exact = upper == lower
     if not exact and reason is None:
@@ -396,8 +447,9 @@ def _cuts_first(nets) -> bool:
     return all(sum(1 for w in row if w) <= 1 for n in nets for row in n.layers[0].weight) and nets[0].depth > 1
 
 
-def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto"):
+def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto", bar=None, memory_limit=None):
     """Run the search for each sign; returns (trees, lower, upper, witness, exact, reason, stats)."""
+    bar = bar if bar is not None else Progress("", enabled=False)
     if method == "auto":
         if not prune:
             method = "regions"
@@ -407,23 +459,26 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto"):
             # small nets, or nets whose first layer the search decides by free cuts (bumps): the
             # exact region search is fastest (measured: 2-D bumps, sup 0, 0.1 s against 7 s for
             # float-guided branch and bound; the d = 3, L = 8 bump against its reference, 0.2 s
-            # against 43 s); give it a short budget, then bnb
+            # against 43 s); give it a short budget, then bnb with the time that is left
+            t_start = time.perf_counter()
             user_limit = limits.get("time_limit")
             short = user_limit is not None and user_limit <= AUTO_REGIONS_SECONDS
             quick = dict(limits, time_limit=user_limit if short else AUTO_REGIONS_SECONDS)
-            first = _search(nets, box, signs, quick, rel_gap, prune, "regions")
+            first = _search(nets, box, signs, quick, rel_gap, prune, "regions", bar)
             if first[4] or short:   # exact, or the user's whole time budget is spent
                 return first
+            if user_limit is not None:
+                limits = dict(limits, time_limit=max(user_limit - (time.perf_counter() - t_start), 0.0))
             method = "bnb"
         else:
             method = "bnb"
     if method == "knots":
-        return _search_knots(nets, box, signs)
+        return _search_knots(nets, box, signs, limits, bar, memory_limit)
     if method == "bnb":
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 20_000))
         try:
-            return _search_boxes(nets, box, signs, limits, rel_gap)
+            return _search_boxes(nets, box, signs, limits, rel_gap, bar)
         finally:
             sys.setrecursionlimit(old)
     t0 = time.perf_counter()
@@ -433,7 +488,7 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto"):
     sys.setrecursionlimit(max(old, 20_000))
     try:
         for s in signs:
-            srch = _Search(nets, box, s, limits, best, prune=prune)
+            srch = _Search(nets, box, s, limits, best, prune=prune, bar=bar)
             if reason:  # a limit already hit for the other sign: bound this one by intervals only
                 srch.stopped = reason
             trees["+" if s > 0 else "-"] = srch.run()
@@ -456,7 +511,7 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto"):
 
 def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"],
              max_boxes=DEFAULT_LIMITS["max_boxes"], time_limit=DEFAULT_LIMITS["time_limit"],
-             rel_gap=0, prune=True, check=True) -> MaxResult:
+             rel_gap=0, prune=True, check=True, progress=False, memory_limit=MEMORY_LIMIT) -> MaxResult:
     """Certified maximum of ``sign * (f - g)`` (``nets = (f, g)``) or ``sign * f`` over ``box``.
 
     Parameters
@@ -465,7 +520,15 @@ def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"
     box : [(lo, hi), ...]; default the first net's domain ([0, 1]^d unless its file says otherwise).
     sign : 1 / "max" (maximize) or -1 / "min" (maximize the negation).
     max_regions, max_boxes, time_limit : resource limits (None = unlimited); reaching one returns
-        the certified interval reached so far with ``exact=False`` and ``reason``.
+        the certified interval reached so far with ``exact=False`` and ``reason``.  ``time_limit``
+        covers the search and the replay: the search stops itself after ``SEARCH_SHARE`` of it, and
+        LimitReached is raised if the whole call runs ``DEADLINE_MARGIN`` seconds past it (e.g. a
+        long replay).  For d = 1 (knots)
+        no interval exists before the last knot, so a limit reached there raises LimitReached.
+    progress : show a progress bar on stderr (see :mod:`exactrelu.progress`).
+    memory_limit : bytes (None = unlimited) for the d = 1 knots, whose replay keeps every neuron's
+        sign at every knot: refused up front (InputError) when the first layer's breakpoints alone
+        exceed it, LimitReached when the knots found do.
     prune : close sub-boxes whose interval bound is below the best value found (``ibp`` leaves);
         ``False`` certifies every region with LP duals (larger certificates, no interval leaves).
     check : replay the tree in the kernel (:func:`exactrelu.kernel.check_sup` when exact, else
@@ -485,9 +548,12 @@ def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"
     box, s = _as_box(box, nets), _as_sign(sign)
     lim = _limits({"max_regions": max_regions, "max_boxes": max_boxes, "time_limit": time_limit})
     gap = _as_gap(rel_gap)
+    mem = _as_memory(memory_limit)
+    bar = Progress("maximize", enabled=bool(progress), unit="step")
 
     def run(method="auto"):
-        trees, lower, upper, w, exact, reason, stats = _search(nets, box, [s], lim, gap, prune, method)
+        trees, lower, upper, w, exact, reason, stats = _search(nets, box, [s], _share(lim), gap, prune, method,
+                                                               bar, mem)
         return MaxResult(lower if exact else None, lower, upper, w, exact, trees["+" if s > 0 else "-"],
                          reason, stats)
 
@@ -496,27 +562,48 @@ def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"
         if r.exact:
             return kernel.check_sup(nets, bx, s, fmt(r.value), wit, r.tree)
         return kernel.check_interval(nets, bx, s, fmt(r.lower), fmt(r.upper), wit, r.tree)
-    return _checked_run(run, replay, check)
+    return _checked_run(run, replay, check, lim["time_limit"], bar)
 
 
-def _checked_run(run, replay, check):
+def _share(lim):
+    """The limits the search itself gets: SEARCH_SHARE of the time limit (the rest is the replay's)."""
+    tl = lim.get("time_limit")
+    return lim if tl is None else dict(lim, time_limit=tl * SEARCH_SHARE)
+
+
+def _as_memory(v):
+    if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1):
+        raise InputError(f"memory_limit={v!r} must be a positive number of bytes or None")
+    return v
+
+
+def _checked_run(run, replay, check, time_limit, bar):
     """run(); with ``check``, replay its certificate in the kernel into ``.checked``; a rejected
     float-guided (``bnb``) certificate is replaced by the exact region search's (``run("regions")``),
-    which must replay too (a rejection there is an internal error and propagates)."""
-    r = run()
-    if not check:
-        return r
-    t = time.perf_counter()
+    which must replay too (a rejection there is an internal error and propagates).  The whole call
+    runs under a hard deadline of ``time_limit`` seconds (LimitReached)."""
+    t0 = time.perf_counter()
     try:
-        r.checked = replay(r)
-    except CertificateRejected as e:
-        if r.stats.get("method") != "bnb":
-            raise
-        r = run("regions")
-        r.checked = replay(r)
-        r.stats["fallback"] = str(e)[:200]
-    r.stats["replay_seconds"] = time.perf_counter() - t
-    return r
+        hard = None if time_limit is None else time_limit + DEADLINE_MARGIN
+        with deadline(hard, f"sup (search and kernel replay, time_limit={time_limit}s)"):
+            r = run()
+            r.stats["search_seconds"] = time.perf_counter() - t0
+            if not check:
+                return r
+            bar.note("kernel replay")
+            t = time.perf_counter()
+            try:
+                r.checked = replay(r)
+            except CertificateRejected as e:
+                if r.stats.get("method") != "bnb":
+                    raise
+                r = run("regions")
+                r.checked = replay(r)
+                r.stats["fallback"] = str(e)[:200]
+            r.stats["replay_seconds"] = time.perf_counter() - t
+            return r
+    finally:
+        bar.close()
 
 
 _SUP_SIGNS = {"abs": [1, -1], "max": [1], "min": [-1], 1: [1], -1: [-1]}
@@ -526,13 +613,16 @@ def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
     """Certified maximum over ``box`` of |f - g| (``sign="abs"``), f - g ("max") or g - f ("min");
     without ``g``, of |f|, f or -f.  The certificate replays with :func:`exactrelu.kernel.replay`
     on ``(f, g)`` (or ``f``).  Keywords: the limits of :func:`maximize`, ``rel_gap``, ``prune``,
-    ``method`` and ``check`` (default True: the kernel replays the certificate into ``.checked``)."""
+    ``method``, ``check`` (default True: the kernel replays the certificate into ``.checked``),
+    ``progress`` and ``memory_limit`` (as in :func:`maximize`)."""
     nets = _as_nets((f,) if g is None else (f, g))
     box = _as_box(box, nets)
     if sign not in _SUP_SIGNS or isinstance(sign, bool):
         raise InputError(f"sign={sign!r} must be 'abs', 'max' or 'min'")
     rel_gap, prune = _as_gap(limits.pop("rel_gap", 0)), limits.pop("prune", True)
     method, check = limits.pop("method", "auto"), limits.pop("check", True)
+    bar = Progress("sup", enabled=bool(limits.pop("progress", False)), unit="step")
+    mem = _as_memory(limits.pop("memory_limit", MEMORY_LIMIT))
     if method not in ("auto", "knots", "bnb", "regions"):
         raise InputError(f"method={method!r} must be 'auto', 'knots', 'bnb' or 'regions'")
     if method == "knots" and len(box) != 1:
@@ -541,8 +631,8 @@ def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
     name = {1: "max", -1: "min"}.get(sign, sign)
 
     def run(method=method):
-        trees, lower, upper, w, exact, reason, stats = _search(nets, box, _SUP_SIGNS[sign], lim, rel_gap, prune,
-                                                               method)
+        trees, lower, upper, w, exact, reason, stats = _search(nets, box, _SUP_SIGNS[sign], _share(lim), rel_gap,
+                                                               prune, method, bar, mem)
         cert = {"kind": "sup", "sign": name, "box": [[fmt(lo), fmt(hi)] for lo, hi in box],
                 "witness": [fmt(v) for v in w], "trees": trees}
         if exact:
@@ -550,7 +640,9 @@ def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
         else:
             cert["lower"], cert["upper"] = fmt(lower), fmt(upper)
         return SupResult(lower, upper, w, exact, cert, lower if exact else None, reason, stats)
-    return _checked_run(run, lambda r: kernel.replay(nets if len(nets) > 1 else nets[0], r.certificate), check)
+    return _checked_run(run, lambda r: kernel.replay(nets if len(nets) > 1 else nets[0], r.certificate,
+                                                     expect=("sup", "sup_interval"), box=box, sign=name),
+                        check, lim["time_limit"], bar)
 
 
 def _as_gap(v) -> Fraction:
