@@ -21,6 +21,7 @@ from pathlib import Path
 from ._args import count, seconds
 from ..errors import InputError
 from ..io import write_atomic
+from ..progress import Progress, add_option, wanted
 
 HELP = "run every verification script in proofs/ and report what held"
 MEANING = ("VERIFIED means: held, decided in exact arithmetic, on each of the finitely many instances "
@@ -40,9 +41,7 @@ def add_arguments(p):
     p.add_argument("--jobs", type=count, default=os.cpu_count() or 1, help="scripts run at once")
     p.add_argument("--timeout", type=seconds, default=600.0, help="seconds per script before it counts as failed")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
-    p.add_argument("--progress", action="store_true",
-                   help="a line on stderr per finished script even when stderr is not a terminal or with --json "
-                        "(default: only when stderr is a terminal and --json is not given)")
+    add_option(p)  # --progress / --no-progress: a bar on stderr that advances per finished script
 
 
 def _proofs_dir(arg):
@@ -122,10 +121,6 @@ def _meta(folder, args) -> dict:
     return {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), **_commit(folder),
             "quick": bool(args.quick), "only": list(args.only), "proofs": str(folder),
             "platform": platform.platform(), "versions": _versions(), "meaning": MEANING}
-
-
-def _stderr_is_terminal() -> bool:
-    return sys.stderr.isatty()
 
 
 def _run_one(script: Path, quick: bool, timeout: float) -> dict:
@@ -213,18 +208,15 @@ def run(args) -> int:
     scripts = _scripts(folder, args.only)
     paths = _report_paths(args.report)
     meta = _meta(folder, args)
-    show = args.progress or (_stderr_is_terminal() and not args.json)
     t0 = time.perf_counter()
     done = {}
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool, \
+            Progress("verify", total=len(scripts), unit="script", enabled=wanted(args.progress, json=args.json)) as bar:
         futures = {pool.submit(_run_one, s, args.quick, args.timeout): s for s in scripts}
         for fut in as_completed(futures):
             r = done[futures[fut]] = fut.result()
-            if show:
-                held = sum(c["held"] for c in r["claims"])
-                sys.stderr.write(f"verify [{len(done)}/{len(scripts)}] {r['script']}: {held}/{len(r['claims'])} "
-                                 f"claims held, {r['seconds']:.1f} s\n")
-                sys.stderr.flush()
+            bar.note(f"{r['script']}: {sum(c['held'] for c in r['claims'])}/{len(r['claims'])} held")
+            bar.update()
     results = [done[s] for s in scripts]
     total = time.perf_counter() - t0
     ok = all(r["ok"] for r in results)
