@@ -19,7 +19,7 @@ from .net import Layer, Net
 from .numbers import to_rational
 
 __all__ = ["affine", "compose", "parallel", "add", "scale", "identity", "pad_depth",
-           "affine_pre", "affine_post", "difference", "sum_outputs"]
+           "affine_pre", "affine_post", "difference", "sum_outputs", "restrict"]
 
 
 def affine(W, b) -> Net:
@@ -132,3 +132,21 @@ def affine_pre(net: Net, A, b) -> Net:
 def affine_post(net: Net, A, b) -> Net:
     """x -> A f(x) + b, merged into the last layer (depth unchanged)."""
     return compose(affine(A, b), net)
+
+
+def restrict(net: Net, box):
+    """The net on the affine hull of a box: ``(g, free, sub_box)`` with ``free`` the axes where lo < hi,
+    ``g(t) = net(x)`` for x with x_free = t and x_i = lo_i on the other axes, and ``sub_box`` the box's
+    free intervals.  ``g`` is ``net`` itself when no axis is fixed, and None when every axis is (a point).
+    Gradients of ``g`` are the gradients of ``net`` projected onto the hull (the fixed coordinates dropped)."""
+    box = [(to_rational(lo, what="box lo"), to_rational(hi, what="box hi")) for lo, hi in box]
+    if len(box) != net.input_dim:
+        raise InputError(f"restrict: box has {len(box)} intervals, input dimension is {net.input_dim}")
+    free = [i for i, (lo, hi) in enumerate(box) if lo < hi]
+    if len(free) == net.input_dim:
+        return net, free, tuple(box)
+    if not free:
+        return None, free, ()
+    A = [[Fraction(int(i == j)) for j in free] for i in range(net.input_dim)]
+    b = [Fraction(0) if i in free else box[i][0] for i in range(net.input_dim)]
+    return affine_pre(net, A, b), free, tuple(box[i] for i in free)

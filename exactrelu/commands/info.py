@@ -1,4 +1,5 @@
-"""exactrelu info NET: architecture, parameter count, parameter norms, a Lipschitz upper bound."""
+"""exactrelu info NET: architecture, parameter count, parameter norms, a Lipschitz upper bound; with
+--lipschitz the exact constants over a box, with --class the membership verdict for N(d, L, B, c, q)."""
 from __future__ import annotations
 
 import json
@@ -18,8 +19,12 @@ def add_arguments(p):
     p.add_argument("--lipschitz", action="store_true",
                    help="exact Lipschitz constants over the box (l2 and l-inf inputs, by linear regions; "
                         "small nets) beside the class induction bound c^L d^((1/2-1/q)+) B^((L-1)(1-2/q)+)")
-    p.add_argument("--box", help="box for --lipschitz (default: the net's domain, else [0,1]^d)")
-    p.add_argument("--max-regions", type=count, default=100_000, help="limit for --lipschitz (exit 2 beyond)")
+    p.add_argument("--box", help="box for --lipschitz (default: the net's domain, else [0,1]^d); on a degenerate "
+                                 "box (lo = hi on some axes) the constants are those of the net restricted to it")
+    p.add_argument("--max-regions", type=count, default=None,
+                   help="region limit for --lipschitz (default 100000; beyond it: limit reached, exit 3)")
+    p.add_argument("--class", dest="net_class", metavar="d,L,B,c,q",
+                   help="check membership in N(d, L, B, c, q) (q an integer >= 1 or inf); exit 1 if not a member")
     p.add_argument("--json", action="store_true", help="print a JSON object")
 
 
@@ -70,17 +75,51 @@ def exact_lipschitz(net, box, max_regions) -> dict:
             "induction_class": {"d": net.input_dim, "L": net.depth, "B": B, "c": fmt(c), "q": "inf"}}
 
 
+def parse_class(text: str):
+    """'d,L,B,c,q' -> NetClass (numbers follow the file rules; q an integer or inf)."""
+    from ..net import NetClass
+    from ..numbers import to_integer, to_rational
+    parts = [t.strip() for t in text.split(",")]
+    if len(parts) != 5:
+        raise InputError(f"--class {text!r}: need five comma-separated values d,L,B,c,q")
+    d, L, B = (to_integer(t, what=f"--class {n}", least=1) for t, n in zip(parts, "dLB"))
+    c = to_rational(parts[3], what="--class c")
+    if c < 0:
+        raise InputError(f"--class c={parts[3]} must be >= 0")
+    try:
+        return NetClass(d, L, B, c, parts[4])
+    except InputError as e:
+        raise InputError(f"--class: {e}") from None
+
+
+def membership(net, cls) -> dict:
+    why = cls.why_not(net)
+    return {"class": {"d": cls.d, "L": cls.L, "B": cls.B, "c": fmt(cls.c), "q": str(cls.q)},
+            "member": why is None, "why_not": why}
+
+
 def run(args) -> int:
+    for opt in ("box", "max_regions"):
+        if getattr(args, opt) is not None and not args.lipschitz:
+            raise InputError(f"--{opt.replace('_', '-')} applies only with --lipschitz")
+    cls = parse_class(args.net_class) if args.net_class is not None else None
     net = load_net(args.net)
     d = info(net)
     if args.lipschitz:
         box = parse_box(args.box, net.input_dim) if args.box is not None else None
-        if args.max_regions < 1:
-            raise InputError(f"--max-regions={args.max_regions} must be >= 1")
-        d.update(exact_lipschitz(net, box, args.max_regions))
+        d.update(exact_lipschitz(net, box, 100_000 if args.max_regions is None else args.max_regions))
+    if cls is not None:
+        d.update(membership(net, cls))
+        if not args.json:
+            c = d["class"]
+            name = f"N({c['d']}, {c['L']}, {c['B']}, {c['c']}, {c['q']})"
+            d["class"] = name
+            d["member"] = "yes" if d["member"] else f"NO: {d['why_not']}"
+            del d["why_not"]
     if args.json:
         print(json.dumps(d))
     else:
         for k, v in d.items():
             print(f"{k:28} {v}")
-    return 0 if d.get("induction_bound_holds", True) else 1
+    held = d.get("induction_bound_holds", True) and (cls is None or cls.why_not(net) is None)
+    return 0 if held else 1
