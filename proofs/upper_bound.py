@@ -6,10 +6,10 @@ docs/derivations.md §5).
 * astar.error         for members u of N(d, L, B, c, inf) (random, d <= 2; bumps; all-equal extremal nets)
                       and several m, the worst cell's error max_cells sup_cell |u - A*(u)| is computed
                       exactly (kernel-replayed sup certificates, one per cell) and
-                      err <= Lip(u) sqrt(d) / (2n)  [R]  <=  Lip(u) sqrt(d) m^(-1/d)  [S]  <=  bound sqrt(d) m^(-1/d),
+                      err <= Lip(u) sqrt(d) / (2n)  ([R] reconstruction)  <=  Lip(u) sqrt(d) m^(-1/d)  [S]  <=  bound sqrt(d) m^(-1/d),
                       Lip(u)^2 exact from the linear regions, bound^2 the class bound c^(2L) d B^(2(L-1)).
                       Decided as err^2 (2n)^2 <= Lip^2 d and err^(2d) m^2 <= Lip^(2d) d^d (no roots).
-* astar.sharp         the [R] bound is attained: for the all-equal net (gradient parallel to (1, ..., 1)),
+* astar.sharp         the [R] reconstruction's bound is attained: for the all-equal net (gradient parallel to (1, ..., 1)),
                       err == Lip sqrt(d) / (2n) exactly.
 * astar.upper_bound   the slides' sample count m = ceil(c^(dL) (3d)^(d(L-2)) (3d^2/eps)^d) gives
                       err <= eps for members of N(d, L, 3d, c, inf), checked exactly for several eps.
@@ -111,7 +111,7 @@ def checks(report, quick=False, **hooks):
                 cl.check(seen[1] == seen[-1], f"d={d} m={m}: points depend on the target")
 
     lips = {}
-    with report.claim("astar.error", SRC, "err = ||A*(u) - u||_inf (exact, per cell) <= Lip(u) sqrt(d)/(2n) [R] "
+    with report.claim("astar.error", SRC, "err = ||A*(u) - u||_inf (exact, per cell) <= Lip(u) sqrt(d)/(2n) ([R] reconstruction) "
                                           "<= Lip(u) sqrt(d) m^(-1/d) [S] <= bound sqrt(d) m^(-1/d)") as cl:
         n_random = sum(w.startswith("random") for *_, w in members)
         cl.over(f"u: {n_random} random members of N(d, L <= 4, 3, c, inf) (seed 424242, c in {{1/2, 1, 2}}), "
