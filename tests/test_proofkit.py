@@ -57,3 +57,46 @@ def test_the_static_check_sees_a_missing_range(tmp_path):
 @pytest.mark.parametrize("script", sorted(p.name for p in PROOFS.glob("*.py") if not p.name.startswith("_")))
 def test_every_proof_claim_records_its_instance_set(script):
     assert _claims_without_range(PROOFS / script) == []
+
+
+DOCS = PROOFS.parent / "docs"
+
+
+def _claim_rows():
+    """(id, source, script, status) of every row of docs/claims.md's tables."""
+    import re
+    rows = []
+    for line in (DOCS / "claims.md").read_text().splitlines():
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+        if len(cells) == 6 and cells[0] not in ("id", "---"):
+            rows.append((cells[0], cells[2], cells[3], cells[5]))
+    return rows
+
+
+def _static_claim_ids(path):
+    ids = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "claim"
+                and node.args and isinstance(node.args[0], ast.Constant)):
+            ids.add(node.args[0].value)
+    return ids
+
+
+def test_claims_md_says_which_claims_verify_checks():
+    rows = _claim_rows()
+    assert len(rows) > 40
+    for cid, _, script, status in rows:  # verify's claims say "verified"; the others "tested only"
+        assert status == ("verified" if script.startswith("proofs/") else "tested only"), (cid, script, status)
+    listed = {(cid, script) for cid, _, script, _ in rows}
+    for path in PROOFS.glob("*.py"):
+        for cid in _static_claim_ids(path):
+            assert (cid, f"proofs/{path.name}") in listed, f"{cid} ({path.name}) has no row in docs/claims.md"
+
+
+def test_one_spelling_of_reconstruction():
+    import re
+    texts = [DOCS / "claims.md", DOCS / "paper.md", DOCS / "derivations.md", *PROOFS.glob("*.py")]
+    for p in texts:
+        t = p.read_text()
+        bad = re.findall(r".{0,30}(?:\[R\](?!\s+reconstruction)|reconstruction\s+\[R\]|\*\*\[R\]\*\*).{0,10}", t)
+        assert not bad, f"{p.name}: {bad[:3]} (write '[R] reconstruction')"
