@@ -46,7 +46,9 @@ class Checked:
     assigned, ``copy``/``deepcopy`` return the object itself and pickling is refused.  Python cannot
     stop ``object.__new__`` with ``object.__setattr__`` from building a look-alike; :func:`genuine`
     tells the two apart (it holds only for an object this kernel minted), so code that acts on a
-    verdict it did not get straight from a ``check_*`` call asks :func:`genuine` first."""
+    verdict it did not get straight from a ``check_*`` call asks :func:`genuine` first.  Code that
+    writes the kernel's private state (``_MINTING``, ``_MINTED``) can forge anything: the guarantee is
+    about the public API, not a sandbox."""
     kind: str
     statement: str
     instances: int
