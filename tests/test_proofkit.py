@@ -100,3 +100,9 @@ def test_one_spelling_of_reconstruction():
         t = p.read_text()
         bad = re.findall(r".{0,30}(?:\[R\](?!\s+reconstruction)|reconstruction\s+\[R\]|\*\*\[R\]\*\*).{0,10}", t)
         assert not bad, f"{p.name}: {bad[:3]} (write '[R] reconstruction')"
+
+
+def test_readme_names_every_verification_script():
+    section = (PROOFS.parent / "README.md").read_text().split("## What `make verify` checks", 1)[1].split("\n## ", 1)[0]
+    for p in PROOFS.glob("*.py"):
+        assert f"`{p.name}`" in section, f"README does not say what {p.name} checks"
