@@ -177,7 +177,8 @@ def lp_max(c, cons, box) -> LPResult:
 def interior_point(cons, box):
     """A point of {x in box : g(x) <= 0} maximizing the slack t of ``g + t <= 0`` and of the
     box faces (an exact "Chebyshev-like" centre in the l-inf sense); returns (point, t).
-    t > 0 means the point is interior."""
+    t > 0 means the point is interior, relative to the box's affine hull: the faces of a
+    degenerate axis (lo == hi) are left out, since no point has slack there."""
     d = len(box)
     span = max((h - l for l, h in box), default=Fraction(1))
     big = max(span, Fraction(1))
@@ -186,6 +187,8 @@ def interior_point(cons, box):
     ext_box = list(box) + [(-B, big)]
     ext = [tuple(g[:d]) + (Fraction(1), g[d]) for g in cons]
     for i, (l, h) in enumerate(box):
+        if l == h:
+            continue
         e = [_ZERO] * (d + 2)
         e[i], e[d], e[d + 1] = Fraction(-1), Fraction(1), l      # l - x_i + t <= 0
         ext.append(tuple(e))

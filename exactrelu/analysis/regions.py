@@ -1,13 +1,22 @@
-"""Exact linear (activation) regions of a ReLU network over a box, and exact gradient norms.
+"""Exact activation regions and linear pieces of a ReLU network over a box, and exact gradient norms.
 
-A region is the set of points of the box where every hidden neuron has a fixed sign; on it
-the network is one affine map ``x -> A x + c``.  Regions are enumerated by deciding the
+An *activation region* is the set of points of the box where every hidden neuron has a fixed
+sign (a cell of constant activation pattern); on it the network is one affine map ``x -> A x + c``.
+Neighbouring regions can carry the same affine map (a neuron whose output weight is 0, two
+neurons that cancel): :func:`count_pieces` merges such neighbours (regions whose common boundary
+has dimension k - 1, k the dimension of the box) into *linear pieces*.  Regions are enumerated by deciding the
 neurons in order (f's layers first): a neuron whose pre-activation has one sign on the
 current polytope is fixed (exact box range, a parallel earlier constraint, or two exact LPs
 of :mod:`.lp`); otherwise the polytope is split into its two full-dimensional halves.  For
 d = 1 the interval is cut at the neuron's breakpoint instead.  Every region found is
 full-dimensional (a split happens only when both halves have interior points), regions
 are pairwise interior-disjoint and cover the box.
+
+Degenerate boxes (lo == hi on some axes: a point, a segment, a face) are handled as the function
+restricted to the box: "full-dimensional" and "interior" are relative to the box's affine hull
+(the interior point has slack on every constraint and every non-degenerate face), and the
+gradients of :func:`lipschitz` are projected onto the hull (the degenerate axes' entries are 0).
+``Region.A`` stays the full map, which agrees with the restricted function on the region.
 
 "Pattern" convention: 1 for a neuron whose pre-activation is >= 0 on the region (output =
 pre-activation), 0 for one that is <= 0 (output 0); a neuron identically 0 on the region
@@ -29,11 +38,12 @@ from .. import kernel
 from ..errors import InputError, LimitReached
 from ..net import Net
 from ..numbers import fmt
+from ..progress import Progress
 from .lp import box_max, box_min, interior_point, lp_max
 from .sup import _as_box, _ratio
 
-__all__ = ["Region", "LipschitzResult", "linear_regions", "count_regions", "lipschitz",
-           "DEFAULT_MAX_REGIONS"]
+__all__ = ["Region", "LipschitzResult", "linear_regions", "count_regions", "count_pieces", "pieces",
+           "lipschitz", "DEFAULT_MAX_REGIONS"]
 
 DEFAULT_MAX_REGIONS = 100_000
 
@@ -133,7 +143,7 @@ def _solve(M, b):
 
 
 class _Enum:
-    def __init__(self, net, box, max_regions, time_limit, want_vertices):
+    def __init__(self, net, box, max_regions, time_limit, want_vertices, bar):
         self.net = net
         self.st = kernel._State((net,), box, 1)
         self.d = len(box)
@@ -141,7 +151,12 @@ class _Enum:
         self.max_regions, self.time_limit = max_regions, time_limit
         self.want_vertices = want_vertices and self.d <= 3
         self.count = 0
+        self.bar = bar
         self.t0 = time.perf_counter()
+
+    def _check_time(self):
+        if self.time_limit is not None and time.perf_counter() - self.t0 > self.time_limit:
+            raise LimitReached(f"linear_regions: time_limit={self.time_limit}s reached after {self.count} regions")
 
     def _decide(self, z):
         st = self.st
@@ -164,11 +179,11 @@ class _Enum:
 
     def walk(self):
         st = self.st
-        if self.time_limit is not None and time.perf_counter() - self.t0 > self.time_limit:
-            raise LimitReached(f"linear_regions: time_limit={self.time_limit}s reached after {self.count} regions")
+        self._check_time()
         fixed = 0
         try:
             while st.p < self.N:
+                self._check_time()       # every neuron: its LPs grow with the constraints
                 z = st.pre(*st.order[st.p])
                 how = self._decide(z)
                 if how in ("+", "-"):
@@ -194,6 +209,7 @@ class _Enum:
             if self.max_regions is not None and self.count >= self.max_regions:
                 raise LimitReached(f"linear_regions: max_regions={self.max_regions} reached")
             self.count += 1
+            self.bar.update()
             yield self._region()
         finally:
             kernel._unset(st, fixed)
@@ -212,11 +228,13 @@ class _Enum:
         return Region(pattern, A, c, tuple(x), cons, box, verts)
 
 
-def linear_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_limit=None, vertices=True):
-    """Yield the linear regions of ``net`` that meet ``box`` (default the net's domain).
+def linear_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_limit=None, vertices=True,
+                   progress=False):
+    """Yield the activation regions of ``net`` that meet ``box`` (default the net's domain).
 
     Raises LimitReached (after yielding ``max_regions`` regions, or when ``time_limit`` seconds
-    pass) rather than stopping silently.
+    pass, checked before every neuron is decided) rather than stopping silently.  ``progress``:
+    count the regions on a bar on stderr (:mod:`exactrelu.progress`).
 
     >>> f = Net([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])   # |x|
     >>> [(r.A, r.interior) for r in linear_regions(f, [(-1, 1)])]
@@ -228,16 +246,114 @@ def linear_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_
     import sys
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, 20_000))
+    bar = Progress("regions", enabled=bool(progress), unit="region")
     try:
-        yield from _Enum(net, box, max_regions, time_limit, vertices).walk()
+        yield from _Enum(net, box, max_regions, time_limit, vertices, bar).walk()
     finally:
+        bar.close()
         sys.setrecursionlimit(old)
 
 
 def count_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_limit=None) -> int:
-    """The number of linear regions of ``net`` meeting ``box`` (LimitReached beyond the limits)."""
+    """The number of activation regions of ``net`` meeting ``box`` (LimitReached beyond the limits)."""
     return sum(1 for _ in linear_regions(net, box, max_regions=max_regions, time_limit=time_limit,
                                          vertices=False))
+
+
+# -- linear pieces: neighbouring regions with the same affine map, merged ------------------------
+
+def _free_axes(box) -> list:
+    return [i for i, (lo, hi) in enumerate(box) if lo < hi]
+
+
+def _map_on_hull(r, box, free):
+    """The region's affine map as a function on the box's affine hull (degenerate axes folded in)."""
+    rows = []
+    for row, c in zip(r.A, r.c):
+        c = c + sum((row[i] * box[i][0] for i in range(len(box)) if i not in free), _ZERO)
+        rows.append((tuple(row[i] for i in free), c))
+    return tuple(rows)
+
+
+def _rank(vectors) -> int:
+    rows = [list(v) for v in vectors if any(v)]
+    rank, col = 0, 0
+    width = len(rows[0]) if rows else 0
+    while rank < len(rows) and col < width:
+        piv = next((r for r in range(rank, len(rows)) if rows[r][col]), None)
+        if piv is None:
+            col += 1
+            continue
+        rows[rank], rows[piv] = rows[piv], rows[rank]
+        for r in range(len(rows)):
+            if r != rank and rows[r][col]:
+                f = rows[r][col] / rows[rank][col]
+                rows[r] = [a - f * b for a, b in zip(rows[r], rows[rank])]
+        rank, col = rank + 1, col + 1
+    return rank
+
+
+def _meet_dimension(r1, r2, free) -> int:
+    """Exact dimension of the intersection of two regions (-1 when empty): the box's free
+    dimension minus the rank of the intersection's implicit equalities (each found by an LP)."""
+    box = [(max(a[0], b[0]), min(a[1], b[1])) for a, b in zip(r1.box, r2.box)]
+    if any(lo > hi for lo, hi in box):
+        return -1
+    cons = list(r1.constraints) + list(r2.constraints)
+    d = len(box)
+    if cons and not lp_max(tuple([_ZERO] * (d + 1)), cons, box).feasible:
+        return -1
+    normals = []
+    for g in cons:       # g <= 0 on the intersection; an equality there when max(-g) == 0 too
+        if lp_max(tuple(-a for a in g), cons, box).value == 0:
+            normals.append(tuple(g[i] for i in free))
+    for k, i in enumerate(free):
+        e = [_ZERO] * (d + 1)
+        e[i] = Fraction(1)
+        top = box[i][1] if not cons else lp_max(tuple(e), cons, box).value
+        e[i] = Fraction(-1)
+        bot = box[i][0] if not cons else -lp_max(tuple(e), cons, box).value
+        if top == bot:
+            normals.append(tuple(Fraction(1) if j == k else _ZERO for j in range(len(free))))
+    return len(free) - _rank(normals)
+
+
+def pieces(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_limit=None, vertices=False,
+           progress=False) -> list:
+    """The linear pieces of ``net`` over ``box``: lists of activation regions, neighbouring regions
+    (a common boundary of dimension k - 1, k = the number of non-degenerate axes of the box) with
+    the same affine map on the box merged, transitively.  Exact (LPs in Fractions)."""
+    box = _as_box(box, (net,)) if isinstance(net, Net) else box
+    t0 = time.perf_counter()
+    regions = list(linear_regions(net, box, max_regions=max_regions, time_limit=time_limit, vertices=vertices,
+                                  progress=progress))
+    free = _free_axes(box)
+    parent = list(range(len(regions)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    groups: dict = {}
+    for i, r in enumerate(regions):
+        groups.setdefault(_map_on_hull(r, box, free), []).append(i)
+    for members in groups.values():
+        for a, i in enumerate(members):
+            for j in members[a + 1:]:
+                if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                    raise LimitReached(f"pieces: time_limit={time_limit}s reached while merging regions")
+                if find(i) != find(j) and _meet_dimension(regions[i], regions[j], free) == len(free) - 1:
+                    parent[find(i)] = find(j)
+    out: dict = {}
+    for i, r in enumerate(regions):
+        out.setdefault(find(i), []).append(r)
+    return list(out.values())
+
+
+def count_pieces(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_limit=None) -> int:
+    """The number of linear pieces of ``net`` over ``box`` (see :func:`pieces`)."""
+    return len(pieces(net, box, max_regions=max_regions, time_limit=time_limit))
 
 
 def lipschitz(net: Net, box=None, norm: str = "l2", *, max_regions=DEFAULT_MAX_REGIONS,
@@ -246,17 +362,21 @@ def lipschitz(net: Net, box=None, norm: str = "l2", *, max_regions=DEFAULT_MAX_R
     ``norm="l2"``: ||grad||_2^2 (squared, exact); ``norm="linf"``: ||grad||_1.
 
     This is the exact Lipschitz constant of ``net`` on the box for the l2 (after a square root)
-    or the l-inf input norm, since the box is convex and the net is piecewise linear."""
+    or the l-inf input norm, since the box is convex and the net is piecewise linear.  On a
+    degenerate box (lo == hi on some axes) it is the constant of the restricted function: the
+    gradients are projected onto the box's affine hull (their entries on degenerate axes are 0)."""
     if norm not in ("l2", "linf"):
         raise InputError(f"norm={norm!r} must be 'l2' or 'linf'")
     if net.output_dim != 1:
         raise InputError(f"lipschitz: network has output dimension {net.output_dim}; need scalar output")
     if box is not None and any(lo == hi for lo, hi in _as_box(box, (net,))):
         return _lipschitz_on_hull(net, box, norm, max_regions, time_limit)
+    box = _as_box(box, (net,))
+    flat = [lo == hi for lo, hi in box]
     best, n = None, 0
     for r in linear_regions(net, box, max_regions=max_regions, time_limit=time_limit, vertices=False):
         n += 1
-        g = r.A[0]
+        g = tuple(_ZERO if f else a for a, f in zip(r.A[0], flat))
         v = sum(a * a for a in g) if norm == "l2" else sum(abs(a) for a in g)
         if best is None or v > best[0]:
             best = (v, g, r.interior)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from ._args import count, seconds
+from ..progress import add_option as add_progress_option, wanted as progress_wanted
 from ..errors import CertificateRejected, InputError
 from ..io import load_net, parse_box, read_json, write_atomic
 from ..numbers import fmt
@@ -28,6 +29,11 @@ def add_arguments(p):
                                                    "claim about exactly --box and --sign (defaults as for the search); "
                                                    "a certificate about another box or sign is REJECTED")
     p.add_argument("--json", action="store_true", help="print DESIGN.md's sup JSON")
+    p.add_argument("--memory-limit", metavar="MB", type=count, default=None,
+                   help="memory budget in MB (10^6 bytes) of a d = 1 search, whose kernel replay keeps every "
+                        "neuron's sign at every knot: a larger problem is refused (exit 2) or stopped (exit 3); "
+                        "default 2147")
+    add_progress_option(p)
 
 
 def _nets(args):
@@ -43,7 +49,7 @@ def _nets(args):
 
 #: The search's options and their defaults: with --replay (no search) giving one is a usage error.
 _SEARCH_ONLY = {"max_regions": 200_000, "max_boxes": 100_000, "time_limit": 600.0, "rel_gap": "0",
-                "certificate": None}
+                "certificate": None, "memory_limit": None, "progress": None}
 
 
 def _replay(args, nets, f) -> int:
@@ -94,8 +100,10 @@ def run(args) -> int:
     gap = to_rational(args.rel_gap, what="--rel-gap")
     if gap < 0:
         raise InputError(f"--rel-gap={args.rel_gap} must be >= 0")
+    from ..analysis.sup import MEMORY_LIMIT
     res = sup(f, g, box, args.sign, max_regions=args.max_regions, max_boxes=args.max_boxes,
-              time_limit=args.time_limit, rel_gap=gap)
+              time_limit=args.time_limit, rel_gap=gap, progress=progress_wanted(args.progress, json=args.json),
+              memory_limit=MEMORY_LIMIT if args.memory_limit is None else args.memory_limit * 10**6)
     # nothing is reported that the kernel did not accept (sup() replays float-guided certificates itself)
     checked = res.checked or kernel.replay(nets, res.certificate, expect=("sup", "sup_interval"))
     if args.certificate:
