@@ -1,6 +1,6 @@
 """Exact evaluation throughput on the reference networks, every method side by side in one run.
 
-Networks and points as in shared/reference/performance-baselines.md, from fixed seeds:
+Networks and points (the project's reference networks, docs/benchmarks.md), from fixed seeds:
 ref-net (d = 4, four hidden layers of width 32, scalar output, entries k/256 with k uniform
 in [-128, 128]) and ref-net-nondyadic (entries k/m, m uniform in 1..256, |k/m| <= 1/2);
 points with coordinates k/1024, k uniform in [-1024, 1024].
