@@ -101,6 +101,7 @@ _I64 = 1 << 63        # int64 holds every integer of magnitude < 2^63
 _I62 = 1 << 62        # guard of the int64 path: leaves 2^53 of room for its limb recombination
 _CHUNK = 1 << 14      # points per chunk on the machine-word paths
 _WORK_BYTES = 1 << 26  # working-set target that sizes the chunks of the big-integer path
+_DIRECT_BITS = 1 << 14  # bounds beyond this many bits: Python-integer products, not residues
 _NUM, _DEN = attrgetter("_numerator"), attrgetter("_denominator")  # Fraction's slots
 
 
@@ -464,6 +465,8 @@ def _run_chunk(layers, X, allowed, stats):
         bounds = lay.bounds(m)
         path = _choose(max(bounds), m, lay, allowed)
         if path == "bigint":
+            if max(bounds).bit_length() > _DIRECT_BITS:
+                return _run_direct(layers, l, A, stats)
             return _run_bigint(layers, l, A, m, stats)
         stats.layers.append((l, path, max(bounds).bit_length()))
         Z = _float64_product(lay, A) if path == "float64" else _int64_product(lay, A, m)
@@ -502,6 +505,25 @@ def _int64_product(lay, A, m):
         Z = C @ A
     Z += c
     return Z
+
+
+def _run_direct(layers, l0, A, stats):
+    """Layers l0.. in Python integers (numpy object arrays), for entries beyond _DIRECT_BITS.
+
+    Residues of a b-bit integer modulo the ~b/25 primes a b-bit bound needs cost ~b^2/400
+    operations and as many table entries (10^5 digits: gigabytes); a product of a b-bit
+    integer by a small one costs ~b.  Exact by construction: Python integers do not overflow.
+    """
+    A = A if A.dtype == object else A.astype(object)
+    last = len(layers) - 1
+    for l in range(l0, last + 1):
+        lay = layers[l]
+        stats.layers.append((l, "bigint", max(lay.bounds(_maxima(A))).bit_length()))
+        C, c = lay.arrays(object)
+        Z = C @ A + c
+        if l == last:
+            return Z
+        A = np.maximum(Z, 0)
 
 
 def _run_bigint(layers, l0, A, m, stats):
@@ -679,8 +701,10 @@ class _Modulus:
     def pow16(self, K: int) -> np.ndarray:
         """(K, R) table of 2^(16 t) mod p_k, as float64."""
         primes = np.array(self.primes, dtype=np.int64)
-        while self._pow16.shape[0] < K:
-            self._pow16 = np.vstack([self._pow16, (self._pow16[-1:] << 16) % primes])
+        while self._pow16.shape[0] < K:  # doubling: rows n..2n-1 are rows 0..n-1 times 2^(16n)
+            n = self._pow16.shape[0]
+            step = np.array([pow(2, 16 * n, p) for p in self.primes], dtype=np.int64)
+            self._pow16 = np.concatenate([self._pow16, (self._pow16 * step) % primes])  # < 2^52
         return self._pow16[:K].astype(np.float64)
 
 

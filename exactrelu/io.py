@@ -1,27 +1,61 @@
 """File formats of DESIGN.md: network files, points files, JSON reports.
 
 Numbers are read exactly: "p/q", integers, decimal text; a JSON float literal is read
-from its decimal text (``0.1`` is 1/10).  NaN and Infinity are refused.  Outputs are
-written atomically (temporary file, then rename), so a failure never leaves half a file.
+from its decimal text (``0.1`` is 1/10), a JSON integer literal of any length up to
+:data:`~exactrelu.numbers.MAX_DIGITS` characters exactly.  NaN and Infinity are refused, and so
+are a key given twice in one object (in every file) and a key the format does not define (in
+network and points files): a typo such as "domian" must not be read as "no domain".  Outputs
+are written atomically (temporary file, then rename), so a failure never leaves half a file,
+with the permissions a new file gets under the umask.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import stat
 import tempfile
 from fractions import Fraction
 from pathlib import Path
 
 from .errors import InputError
 from .net import Net
-from .numbers import fmt, to_rational
+from .numbers import fmt, parse_int, to_rational
 
 __all__ = ["read_json", "load_net", "net_from_dict", "save_net", "load_points",
-           "points_from_obj", "write_atomic", "dumps"]
+           "points_from_obj", "write_atomic", "dumps", "check_keys", "NET_KEYS", "LAYER_KEYS", "POINTS_KEYS"]
+
+
+#: The keys each object of the formats may have (DESIGN.md); any other key is refused.
+NET_KEYS = ("format", "version", "input_dim", "layers", "domain")
+LAYER_KEYS = ("weight", "bias")
+POINTS_KEYS = ("points",)
 
 
 def _no_constants(name):
     raise InputError(f"{name} is not a number")
+
+
+def _json_int(text):
+    return parse_int(text, what="integer literal")
+
+
+def _no_duplicates(pairs):
+    obj = {}
+    for k, v in pairs:
+        if k in obj:
+            raise InputError(f"key {k!r} appears twice in one object")
+        obj[k] = v
+    return obj
+
+
+def check_keys(obj: dict, allowed, where: str) -> None:
+    """Refuse a key outside ``allowed``, naming it (and the nearest allowed key)."""
+    for k in obj:
+        if k not in allowed:
+            near = difflib.get_close_matches(str(k), allowed, n=1)
+            hint = f"did you mean {near[0]!r}?" if near else f"allowed: {', '.join(allowed)}"
+            raise InputError(f"{where}unknown key {k!r} ({hint})")
 
 
 def read_json(path) -> object:
@@ -36,7 +70,8 @@ def read_json(path) -> object:
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read ({e.__class__.__name__}: {e})") from None
     try:
-        return json.loads(text, parse_float=str, parse_constant=_no_constants)
+        return json.loads(text, parse_float=str, parse_int=_json_int, parse_constant=_no_constants,
+                          object_pairs_hook=_no_duplicates)
     except InputError as e:
         raise InputError(f"{path}: {e}") from None
     except json.JSONDecodeError as e:
@@ -50,6 +85,7 @@ def net_from_dict(obj, where: str = "") -> Net:
     pre = f"{where}: " if where else ""
     if not isinstance(obj, dict):
         raise InputError(f"{pre}network file must be a JSON object")
+    check_keys(obj, NET_KEYS, pre)
     if obj.get("format", "exactrelu.net") != "exactrelu.net":
         raise InputError(f"{pre}format is {obj.get('format')!r}, expected 'exactrelu.net'")
     if obj.get("version", 1) != 1:
@@ -61,6 +97,7 @@ def net_from_dict(obj, where: str = "") -> Net:
     for l, lay in enumerate(layers):
         if not isinstance(lay, dict) or "weight" not in lay or "bias" not in lay:
             raise InputError(f"{pre}layer {l}: needs 'weight' and 'bias'")
+        check_keys(lay, LAYER_KEYS, f"{pre}layer {l}: ")
         pairs.append((lay["weight"], lay["bias"]))
     d = obj.get("input_dim")
     if d is not None and (isinstance(d, bool) or not isinstance(d, int) or d < 1):
@@ -82,15 +119,25 @@ def dumps(obj) -> str:
 
 def write_atomic(path, data) -> None:
     """Write ``data`` (text, bytes, or a callable taking a binary file) to ``path`` through a
-    temporary file in the same folder and a rename: a failure never leaves half a file."""
+    temporary file in the same folder and a rename: a failure never leaves half a file.
+
+    The file gets the mode of the file it replaces, or, when new, the mode ``open()`` would
+    give it (0666 less the umask), not the temporary file's private 0600."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InputError(f"{path}: folder {folder} does not exist")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file name")
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        mode = 0o666 & ~mask
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             if callable(data):
                 data(f)
@@ -112,6 +159,7 @@ def points_from_obj(obj, dim: int | None = None, where: str = "points") -> list[
     if isinstance(obj, dict):
         if "points" not in obj:
             raise InputError(f"{where}: needs a 'points' list")
+        check_keys(obj, POINTS_KEYS, f"{where}: ")
         obj = obj["points"]
     if not isinstance(obj, list):
         raise InputError(f"{where}: expected a list of points")

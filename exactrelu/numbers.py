@@ -12,24 +12,30 @@ from fractions import Fraction
 
 from .errors import InputError
 
-__all__ = ["to_rational", "to_integer", "to_positive", "fmt", "int_text", "to_float", "iroot_floor", "iroot_ceil", "log10", "MAX_EXPONENT",
-           "MAX_DIGITS", "is_power"]
+__all__ = ["to_rational", "to_integer", "to_positive", "fmt", "int_text", "parse_int", "to_float", "iroot_floor",
+           "iroot_ceil", "log10", "MAX_EXPONENT", "MAX_DIGITS", "is_power"]
 
 #: Largest decimal exponent accepted in text such as "1e-300": beyond it the number has
 #: more digits than any network file reasonably holds, and "1e999999999" would exhaust memory.
 MAX_EXPONENT = 10_000
-#: Largest number of digits accepted in one numeral.
+#: Largest number of characters accepted in one numeral (its digits, sign, point and exponent).
 MAX_DIGITS = 100_000
+#: Python's int() and str() refuse integers of more than 4300 digits; below this many bits
+#: (about 3900 digits) they are used, beyond it python-flint (GMP), which has no such limit.
+_NATIVE_BITS = 13_000
 
-_RATIO = re.compile(r"\s*([+-]?\d+)\s*/\s*([+-]?\d+)\s*\Z")
-_DECIMAL = re.compile(r"\s*([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*\Z")
+_RATIO = re.compile(r"\s*([+-]?[0-9]+)\s*/\s*([+-]?[0-9]+)\s*\Z")
+_DECIMAL = re.compile(r"\s*([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\s*\Z")
+_INT = re.compile(r"([+-]?)([0-9]+)\Z")
 
 
 def to_rational(value, *, what: str = "number") -> Fraction:
     """Read ``value`` exactly as a :class:`~fractions.Fraction`.
 
     Accepts ``int``, ``Fraction``, and text: integers ("-3"), ratios ("1/256") and
-    decimals ("0.125", "1e-3", "2.5E+2").  ``what`` names the value in error messages.
+    decimals ("0.125", "1e-3", "2.5E+2"), with ASCII digits, of at most :data:`MAX_DIGITS`
+    characters and decimal exponents within +-:data:`MAX_EXPONENT`, at any length below those
+    limits (Python's own 4300-digit limit does not apply).  ``what`` names the value in errors.
 
     >>> to_rational("0.1"), to_rational("3/-6"), to_rational(7)
     (Fraction(1, 10), Fraction(-1, 2), Fraction(7, 1))
@@ -46,7 +52,7 @@ def to_rational(value, *, what: str = "number") -> Fraction:
     if not isinstance(value, str):
         raise InputError(f"{what}: expected a number, got {type(value).__name__}")
     if len(value) > MAX_DIGITS:
-        raise InputError(f"{what}: numeral has {len(value)} characters (limit {MAX_DIGITS})")
+        raise InputError(f"{what}: numeral has {len(value)} characters (the limit is {MAX_DIGITS})")
     m = _RATIO.match(value)
     if m:
         p, q = _int(m.group(1)), _int(m.group(2))
@@ -93,17 +99,40 @@ def to_positive(value, *, what: str = "number") -> Fraction:
 
 
 def int_text(n: int) -> str:
-    """Decimal text of an integer of any size (Python's str() stops at 4300 digits)."""
-    if abs(n) < 10**4000:
+    """Decimal text of an integer of any size (Python's str() stops at 4300 digits).
+
+    >>> len(int_text(10**5000))
+    5001
+    """
+    if n.bit_length() <= _NATIVE_BITS:
         return str(n)
     import flint
     return str(flint.fmpz(n))
 
 
+def parse_int(text: str, *, what: str = "integer") -> int:
+    """The integer of a decimal numeral ("-12", "+7", "007"), ASCII digits, of any length up to
+    :data:`MAX_DIGITS` characters (Python's int() refuses more than 4300 digits).
+
+    >>> parse_int("-" + "9" * 5000) == -(10**5000 - 1)
+    True
+    """
+    if not isinstance(text, str):
+        raise InputError(f"{what}: expected integer text, got {type(text).__name__}")
+    if len(text) > MAX_DIGITS:
+        raise InputError(f"{what}: numeral has {len(text)} characters (the limit is {MAX_DIGITS})")
+    m = _INT.match(text)
+    if not m:
+        raise InputError(f"{what}: {text[:40]!r} is not an integer")
+    return -_int(m.group(2)) if m.group(1) == "-" else _int(m.group(2))
+
+
 def _int(digits: str) -> int:
-    """int(digits) for any length (int() refuses more than 4300 digits)."""
-    if len(digits) < 4000:
+    """int(digits) of an optionally signed ASCII digit string of any length."""
+    if len(digits) < 3900:
         return int(digits)
+    if digits[0] in "+-":
+        return -_int(digits[1:]) if digits[0] == "-" else _int(digits[1:])
     import flint
     return int(flint.fmpz(digits))
 

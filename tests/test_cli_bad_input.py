@@ -46,7 +46,16 @@ CASES = [  # (id, net file text or None for missing, points text, expected fragm
     ("points-malformed", _net(), '{"points": [[1, 2]', ["pts.json", "malformed JSON"]),
     ("points-missing", _net(), None, ["pts.json", "no such file"]),
     ("points-not-list", _net(), '{"points": 5}', ["pts.json", "list"]),
-    ("huge-int", _net().replace('"1/4"', "9" * 5000), None, ["net.json"]),
+    ("int-literal-over-limit", _net().replace('"1/4"', "9" * 100_001), None,
+     ["net.json", "integer literal", "100001 characters", "limit is 100000"]),
+    ("unknown-key", _net(domian=[["0", "2"], ["0", "2"]]), None, ["net.json", "unknown key 'domian'", "'domain'"]),
+    ("unknown-layer-key", _net(**{"layers.1.biass": ["0"]}), None, ["net.json", "layer 1", "unknown key 'biass'"]),
+    ("duplicate-key", _net().replace('"input_dim": 2', '"input_dim": 2, "input_dim": 3'), None,
+     ["net.json", "'input_dim'", "twice"]),
+    ("duplicate-layer-key", _net().replace('"bias": ["0"]', '"bias": ["0"], "bias": ["1"]'), None,
+     ["net.json", "'bias'", "twice"]),
+    ("points-unknown-key", _net(), '{"points": [["1", "2"]], "point": []}', ["pts.json", "unknown key 'point'"]),
+    ("points-duplicate-key", _net(), '{"points": [["1", "2"]], "points": [["3", "4"]]}', ["pts.json", "'points'", "twice"]),
 ]
 
 
