@@ -12,6 +12,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
@@ -184,11 +185,12 @@ def _markdown(results, total_s, meta) -> str:
 
 
 def _console(results, total, report_path, ok) -> None:
+    print(f"  {'result':12}  {'claim':28} {'inst':>6} {'time':>8}  source; statement below (in full in the report)")
     for r in results:
         print(r["script"])
         for c in r["claims"]:
-            print(f"  {c['result']:12}  {c['id']:34} {c['instances']:7d} inst {c['seconds']:7.2f} s  "
-                  f"{_short(c['source'], 40)}")
+            source = c["source"].replace("docs/derivations.md", "derivations")
+            print(f"  {c['result']:12}  {c['id']:28} {c['instances']:6d} {c['seconds']:7.2f}s  {_short(source, 58)}")
             if c.get("statement"):
                 print(" " * 16 + _short(c["statement"], 100))
             if not c.get("over"):
@@ -199,7 +201,7 @@ def _console(results, total, report_path, ok) -> None:
     held = sum(c["held"] for r in results for c in r["claims"])
     print(f"{held}/{n} claims held in {len(results)} scripts, {total:.1f} s"
           + (f"; instance sets, versions and commit in {report_path}" if report_path else ""))
-    print(MEANING)
+    print(textwrap.fill(MEANING, 116))
     print("VERIFIED" if ok else "NOT VERIFIED")
 
 
