@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 
 from exactrelu import InputError, LimitReached, Net
-from exactrelu.analysis.regions import count_regions, linear_regions, lipschitz
+from exactrelu.analysis.regions import count_pieces, count_regions, linear_regions, lipschitz, pieces
 from exactrelu.strategies import nets, rationals
 
 from test_sup import pl_knots_1d
@@ -122,3 +122,128 @@ def test_limits_raise():
 def test_bad_arguments(call):
     with pytest.raises(InputError):
         call()
+
+
+# -- degenerate boxes: the function restricted to the box -------------------------------------------
+
+def restricted(net, fixed):
+    """The net with the inputs of ``fixed`` ({axis: value}) frozen: an independent lower-dimensional net."""
+    first = net.layers[0]
+    keep = [i for i in range(net.input_dim) if i not in fixed]
+    W = [[row[i] for i in keep] for row in first.weight]
+    b = [bias + sum((row[i] * v for i, v in fixed.items()), F(0)) for row, bias in zip(first.weight, first.bias)]
+    return Net([(W, b)] + [(lay.weight, lay.bias) for lay in net.layers[1:]])
+
+
+def test_lipschitz_on_a_segment_is_the_restricted_constant():
+    net = Net([([[1, 0], [0, 100]], [0, 0]), ([[1, 1]], [0])])   # relu(x1) + relu(100 x2)
+    seg = [(F(0), F(1)), (F(1, 2), F(1, 2))]
+    assert lipschitz(net, seg, "l2").value == 1                  # was 10001, the full-space gradient
+    assert lipschitz(net, seg, "linf").value == 1
+    assert lipschitz(net, [(F(1, 3), F(1, 3)), (F(1, 2), F(1, 2))], "l2").value == 0   # a point
+
+
+@settings(max_examples=25)
+@given(net=nets(input_dim=2, max_depth=3, max_width=3, entries=small), y=small)
+def test_regions_on_a_segment_match_the_restricted_net(net, y):
+    seg = [(F(-1), F(1)), (y, y)]
+    g = restricted(net, {1: y})
+    assert count_regions(net, seg) == count_regions(g, [(F(-1), F(1))])
+    assert count_pieces(net, seg) == count_pieces(g, [(F(-1), F(1))])
+    for norm in ("l2", "linf"):
+        assert lipschitz(net, seg, norm).value == lipschitz(g, [(F(-1), F(1))], norm).value
+    for r in linear_regions(net, seg, vertices=False):       # interior relative to the segment
+        assert -1 < r.interior[0] < 1 and r.interior[1] == y
+        assert all(sum((a * v for a, v in zip(c, r.interior)), c[-1]) < 0 for c in r.constraints)
+        assert net(r.interior) == _affine(r, r.interior)
+
+
+@settings(max_examples=10)
+@given(net=nets(input_dim=3, max_depth=3, max_width=3, entries=small))
+def test_regions_on_a_face_match_the_restricted_net(net):
+    face = [(F(0), F(1)), (F(1, 3), F(1, 3)), (F(-1), F(1))]
+    g = restricted(net, {1: F(1, 3)})
+    assert count_regions(net, face) == count_regions(g, [(F(0), F(1)), (F(-1), F(1))])
+    assert count_pieces(net, face) == count_pieces(g, [(F(0), F(1)), (F(-1), F(1))])
+    assert lipschitz(net, face).value == lipschitz(g, [(F(0), F(1)), (F(-1), F(1))]).value
+
+
+# -- linear pieces ----------------------------------------------------------------------------------
+
+def test_pieces_merge_neighbours_with_the_same_map():
+    # relu(x - 1/2) with output weight 0, plus relu(x): two activation regions, one affine map
+    h = Net([([[1], [1]], [F(-1, 2), 0]), ([[0, 1]], [0])])
+    assert count_regions(h, [(0, 1)]) == 2 and count_pieces(h, [(0, 1)]) == 1
+    # 0 * relu(x1 - 1/2) + relu(x2) + relu(x1 + x2 - 1): 4 regions, 2 pieces
+    h2 = Net([([[1, 0], [0, 1], [1, 1]], [F(-1, 2), 0, -1]), ([[0, 1, 1]], [0])])
+    assert count_regions(h2) == 4 and count_pieces(h2) == 2
+    assert count_pieces(ABS, [(-1, 1)]) == 2
+
+
+def test_pieces_do_not_merge_regions_meeting_at_a_corner():
+    # |u| + |v| - |u + v| (u = x1 - 1/2, v = x2 - 1/2) is 0 on two opposite quadrants, which meet
+    # only at the centre: six regions, six pieces (one map on two regions is not one piece)
+    W = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1]]
+    b = [F(-1, 2), F(1, 2), F(-1, 2), F(1, 2), -1, 1]
+    net = Net([(W, b), ([[1, 1, 1, 1, -1, -1]], [0])])
+    assert count_regions(net) == 6
+    assert count_pieces(net) == 6
+    zero = [g for g in pieces(net) if all(v == 0 for v in g[0].A[0]) and g[0].c[0] == 0]
+    assert len(zero) == 2
+
+
+# -- the command: activation regions, pieces, plots ------------------------------------------------
+
+def _write_net(tmp_path, net, name="net.json"):
+    from exactrelu.io import save_net
+    p = tmp_path / name
+    save_net(net, p)
+    return p
+
+
+def test_cli_counts_regions_and_pieces(tmp_path):
+    import json
+    from helpers import cli
+    h2 = Net([([[1, 0], [0, 1], [1, 1]], [F(-1, 2), 0, -1]), ([[0, 1, 1]], [0])])
+    p = _write_net(tmp_path, h2)
+    code, out, err = cli("regions", p, "--pieces", "--json")
+    assert code == 0 and json.loads(out)["regions"] == 4 and json.loads(out)["pieces"] == 2
+    code, out, _ = cli("regions", p, "--pieces")
+    assert code == 0 and "4 activation regions" in out and "2 linear pieces" in out
+    code, out, _ = cli("regions", "--help")
+    assert "activation pattern" in out and "--pieces" in out
+
+
+def test_cli_plot_format_follows_the_suffix(tmp_path):
+    pytest.importorskip("matplotlib")
+    from helpers import cli
+    p = _write_net(tmp_path, ABS_2D)
+    code, _, err = cli("regions", p, "--plot", tmp_path / "r.pdf")
+    assert code == 0, err
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    code, _, err = cli("regions", p, "--plot", tmp_path / "r.svg")
+    assert code == 0 and b"<svg" in (tmp_path / "r.svg").read_bytes()
+    code, _, err = cli("regions", p, "--plot", tmp_path / "r.xyz")
+    assert code == 2 and "'.xyz'" in err and "--plot" in err and not (tmp_path / "r.xyz").exists()
+    code, _, err = cli("regions", p, "--plot", tmp_path / "no" / "r.png")
+    assert code == 2 and "does not exist" in err
+    code, _, err = cli("regions", p, "--plot", tmp_path / "d.png", "--box", "0,1:1/2,1/2")
+    assert code == 2 and "degenerate" in err and "[1/2, 1/2]" in err and not (tmp_path / "d.png").exists()
+
+
+ABS_2D = Net([([[1, 1], [-1, -1]], [-1, 1]), ([[1, 1]], [0])])    # |x1 + x2 - 1|
+
+
+def test_cli_plot_shows_the_function_not_flat_regions(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib.image
+    import numpy as np
+    from helpers import cli
+    one = Net([([[1, 2]], [1]), ([[1]], [0])])        # x1 + 2 x2 + 1 on [0,1]^2: a single region
+    p = _write_net(tmp_path, one)
+    code, _, err = cli("regions", p, "--plot", tmp_path / "one.png")
+    assert code == 0, err
+    img = matplotlib.image.imread(tmp_path / "one.png")
+    h, w = img.shape[:2]
+    crop = img[int(0.35 * h):int(0.65 * h), int(0.3 * w):int(0.5 * w), :3].reshape(-1, 3)
+    assert len(np.unique(np.round(crop, 3), axis=0)) > 10     # a colour map of values, not one colour

@@ -78,7 +78,8 @@ def plot(net, regions, box, path, fmt_name="png", n_pieces=None):
         P = np.stack([X.ravel(), Y.ravel()], 1)
         f64 = net.to_float64()
         Z = np.concatenate([f64(P[k:k + 4096])[:, 0] for k in range(0, len(P), 4096)]).reshape(n, n)
-        im = ax.pcolormesh(X, Y, Z, cmap="viridis", shading="auto")
+        im = ax.imshow(Z, origin="lower", extent=(x0, x1, y0, y1), cmap="viridis", interpolation="nearest",
+                       aspect="auto")     # a raster: small and fast in PDF and SVG too
         fig.colorbar(im, ax=ax, label="net(x)")
         if Z.max() > Z.min():
             ax.contour(X, Y, Z, levels=10, colors="k", linewidths=0.3, alpha=0.5)
