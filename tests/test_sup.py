@@ -216,3 +216,39 @@ def test_every_certificate_is_replayed_with_check():
     assert maximize(f, [(F(-1), F(1, 2))], check=False).checked is None
     m = maximize((TEACHER, STUDENT), sign=-1)                 # d = 2, a pair
     assert m.checked is not None and m.checked.kind == ("sup" if m.exact else "sup_interval")
+
+
+# -- degenerate boxes (a point, a segment, a face): the sup of the restricted function ---------------
+
+def _restricted(net, fixed):
+    """The net with the inputs of ``fixed`` ({axis: value}) frozen: an independent lower-dimensional net."""
+    first = net.layers[0]
+    keep = [i for i in range(net.input_dim) if i not in fixed]
+    W = [[row[i] for i in keep] for row in first.weight]
+    b = [bias + sum((row[i] * v for i, v in fixed.items()), F(0)) for row, bias in zip(first.weight, first.bias)]
+    return Net([(W, b)] + [(lay.weight, lay.bias) for lay in net.layers[1:]])
+
+
+@settings(max_examples=15)
+@given(f=nets(input_dim=2, max_depth=3, max_width=3, entries=rationals(max_denominator=8, max_abs=2)),
+       y=rationals(max_denominator=8, max_abs=1))
+def test_sup_on_a_segment_is_the_restricted_sup(f, y):
+    seg = [(F(-1), F(1)), (y, y)]
+    want = sup(_restricted(f, {1: y}), None, [(F(-1), F(1))]).value      # d = 1: knots
+    for method in ("auto", "regions", "bnb"):
+        r = sup(f, None, seg, method=method)
+        assert r.exact and r.value == want, method
+        assert r.witness[1] == y and abs(f(r.witness)[0]) == want
+
+
+def test_sup_on_points_and_faces():
+    f = Net([([[1, -1, 2], [2, 1, -1], [-1, 1, 1]], [F(-1, 3), F(1, 4), 0]), ([[1, -2, 1]], [F(1, 5)])])
+    pt = [(F(1, 3), F(1, 3)), (F(1, 2), F(1, 2)), (F(-1, 4), F(-1, 4))]
+    for method in ("regions", "bnb"):
+        assert sup(f, None, pt, method=method).value == abs(f(tuple(a for a, _ in pt))[0])
+    face = [(F(0), F(1)), (F(1, 2), F(1, 2)), (F(-1), F(1))]
+    want = sup(_restricted(f, {1: F(1, 2)}), None, [(F(0), F(1)), (F(-1), F(1))], method="regions").value
+    for method in ("regions", "bnb"):
+        assert sup(f, None, face, method=method).value == want
+    one = Net([([[2]], [F(-1, 3)]), ([[-3]], [1])])
+    assert sup(one, None, [(F(1, 2), F(1, 2))]).value == abs(one((F(1, 2),))[0])
