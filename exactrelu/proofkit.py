@@ -116,6 +116,8 @@ class Report:
         for c in self.claims:
             lines.append(f"{c.id:34} {c.source[:28]:28} {c.instances:6d} {c.seconds:6.2f}s  "
                          f"{'VERIFIED' if c.held else 'NOT VERIFIED: ' + c.failures[0]}")
+            over = "; ".join(c.ranges) or "not recorded"
+            lines.append("    instances: " + (over if len(over) <= 110 else over[:107] + "..."))
         lines.append("VERIFIED" if self.ok else "NOT VERIFIED")
         return "\n".join(lines)
 

@@ -24,8 +24,18 @@ def test_rows_of_a_claim_without_a_range_say_so():
     def checks(report, quick=False):
         with report.claim("a", "s", "t") as c:
             c.check(True, "x")
-    row = run_checks(checks).claims[0].row()
+    rep = run_checks(checks)
+    row = rep.claims[0].row()
     assert row["held"] and row["over"] == []
+    assert "instances: not recorded" in rep.table()
+
+
+def test_a_script_table_shows_each_claims_instance_set():
+    def checks(report, quick=False):
+        with report.claim("a", "s", "t") as c:
+            c.over(d=range(1, 4))
+            c.check(True, "x")
+    assert "instances: d in 1..3" in run_checks(checks).table()
 
 
 def _claims_without_range(path):
