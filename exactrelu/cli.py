@@ -121,6 +121,12 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("exactrelu: interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader went away (`exactrelu eval ... | head`): as SIGPIPE would
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is not a real file (tests redirect it)
+            pass
+        return 141
     except Exception as e:  # a bug, not bad input: one line, traceback on request
         if os.environ.get("EXACTRELU_DEBUG"):
             raise

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from .errors import InputError
 
-__all__ = ["to_rational", "to_integer", "to_positive", "fmt", "int_text", "parse_int", "to_float", "iroot_floor",
+__all__ = ["to_rational", "to_integer", "to_positive", "fmt", "int_text", "parse_int", "shown", "to_float", "iroot_floor",
            "iroot_ceil", "log10", "MAX_EXPONENT", "MAX_DIGITS", "is_power"]
 
 #: Largest decimal exponent accepted in text such as "1e-300": beyond it the number has
@@ -81,20 +81,33 @@ def to_integer(value, *, what: str = "number", least: int | None = None, most: i
     """
     x = to_rational(value, what=what)
     if x.denominator != 1:
-        raise InputError(f"{what}={value!r} must be an integer")
+        raise InputError(f"{what}={shown(value)} must be an integer")
     n = x.numerator
     if least is not None and n < least:
-        raise InputError(f"{what}={n} must be an integer >= {least}")
+        raise InputError(f"{what}={shown(n)} must be an integer >= {least}")
     if most is not None and n > most:
-        raise InputError(f"{what}={n} must be at most {most}")
+        raise InputError(f"{what}={shown(n)} must be at most {most}")
     return n
+
+
+def shown(value, limit: int = 60) -> str:
+    """A value for an error message: exact text, or its head and length when long.
+
+    >>> shown(10**100)
+    '1000000000000000000000000000000000000000... (101 digits)'
+    """
+    if isinstance(value, (int, Fraction)) and not isinstance(value, bool):
+        text, unit = fmt(value), "digits"
+    else:
+        text, unit = (value if isinstance(value, str) else repr(value)), "characters"
+    return text if len(text) <= limit else f"{text[:40]}... ({len(text)} {unit})"
 
 
 def to_positive(value, *, what: str = "number") -> Fraction:
     """An exact rational > 0."""
     x = to_rational(value, what=what)
     if x <= 0:
-        raise InputError(f"{what}={fmt(x)} must be > 0")
+        raise InputError(f"{what}={shown(x)} must be > 0")
     return x
 
 

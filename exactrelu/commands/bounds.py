@@ -11,10 +11,15 @@ each as the sample count m of the theorem's inequality *before* rounding (exact 
 rational; otherwise a certified enclosure m_lo < m < m_hi from exact integer roots), with
 log10 and the rounded integer.  With --m, also the error each theorem guarantees for m samples.
 
-JSON (--json): {"lower": {"m": "<exact or null>", "m_lo"/"m_hi" (when irrational), "log10": x,
-"m_ceil": "...", "theorem": "..."}, "upper": {..., "m_floor": "..."}, "linf": {...} | null,
-"general": {...}, "omega": {...}, "ratio": {...} | null, "n_params": n, "params": {...},
-"error_at_m": {...} (with --m)}.  Exit 1 if the exact ratio check fails.
+"m_ceil" is the smallest integer >= m: the fewest samples a lower bound allows, the samples that
+suffice for the upper bound.  Beyond 4,000,000 bits the exact numbers are not built; log10 is
+always printed, and the reason replaces what is absent.
+
+JSON (--json): {"lower": {"m": "<exact or null>", "m_lo"/"m_hi" (certified enclosure, when m is
+irrational or not built), "log10": x, "m_ceil": "..." | "limit": "<why not built>", "theorem":
+"..."}, "upper": {...}, "linf": {...} | null, "general": {...}, "omega": {...},
+"ratio": {...} | null, "n_params": n, "params": {...}, "error_at_m": {...} (with --m)}.
+Exit 1 if the exact ratio check fails.
 """
 from __future__ import annotations
 
@@ -48,8 +53,16 @@ def _int(text, what):
 
 
 def _sci(log10: float) -> str:
+    """m ~ 1.2345e+67, or 10^(log10) when log10 is too large for its fraction to be known."""
+    if abs(log10) >= 1e9:
+        return f"10^{_log(log10)}"
     e = int(log10 // 1)
     return f"{10 ** (log10 - e):.4f}e{e:+d}"
+
+
+def _log(log10: float) -> str:
+    """log10 with the digits it has: 6 decimals below 10^8, else 15 significant digits."""
+    return f"{log10:.6f}" if abs(log10) < 1e8 else f"{log10:.15g}"
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -59,29 +72,30 @@ def _short(text: str, limit: int = 120) -> str:
     return f"{text[:40]}...{text[-12:]} ({len(text)} characters; the exact text is in --json)"
 
 
-def _line(label: str, entry: dict, rounding: str) -> list[str]:
-    out = [f"{label}: {entry.get('theorem', '')}"]
-    if entry.get("m") is not None:
-        out.append(f"  m = {_short(entry['m'])}")
-    elif "m_lo" in entry:
-        out.append(f"  m in ({_short(entry['m_lo'])}, {_short(entry['m_hi'])})  [irrational; certified enclosure]")
-    if "limit" in entry:
-        out.append(f"  exact value not built: {entry['limit']}")
-    out.append(f"  log10 m = {entry['log10']:.6f}  (m ~ {_sci(entry['log10'])})")
-    if rounding in entry:
-        out.append(f"  {'smallest integer m' if rounding == 'm_ceil' else 'largest integer m'}: {_short(entry[rounding])}")
+def _value(exact, value, lo, hi, limit) -> str:
+    """An exact value, a certified enclosure, or the reason there is neither."""
+    if exact and value is not None:
+        return _short(value)
+    if lo is not None:
+        kind = "irrational" if exact is False else "not built exactly"
+        return f"in ({_short(lo)}, {_short(hi)})  [{kind}; certified enclosure]"
+    return f"not built exactly ({limit})" if limit else "not available"
+
+
+def _line(label: str, entry: dict, upper: bool) -> list[str]:
+    out = [f"{label}: {entry.get('theorem', '')}",
+           "  m = " + _value(entry.get("exact"), entry.get("m"), entry.get("m_lo"), entry.get("m_hi"),
+                             entry.get("limit")),
+           f"  log10 m = {_log(entry['log10'])}  (m ~ {_sci(entry['log10'])})"]
+    if "m_ceil" in entry:
+        what = "samples that suffice" if upper else "fewest samples allowed"
+        out.append(f"  {what} (smallest integer >= m): {_short(entry['m_ceil'])}")
     return out
 
 
 def _error_line(name: str, e: dict) -> str:
-    if e.get("exact"):
-        v = _short(e["value"])
-    elif e.get("lo") is not None:
-        v = f"in ({_short(e['lo'])}, {_short(e['hi'])})"
-    else:
-        v = "(too large to build exactly)"
-    return f"  {name:8} error >= {v}  (log10 {e['log10']:.6f})" if name != "upper" else \
-        f"  {name:8} error <= {v}  (log10 {e['log10']:.6f})"
+    v = _value(e.get("exact"), e.get("value"), e.get("lo"), e.get("hi"), e.get("limit"))
+    return f"  {name:8} error {'<=' if name == 'upper' else '>='} {v}  (log10 {_log(e['log10'])})"
 
 
 def run(args) -> int:
@@ -114,29 +128,29 @@ def run(args) -> int:
         print(json.dumps(rep))
         return 0 if ok else 1
     pr = rep["params"]
-    print(f"exactrelu bounds: d={pr['d']} L={pr['L']} c={pr['c']} eps={pr['eps']} B={pr['B']} "
-          f"p={pr['p']} q={pr['q']} s={pr['s']}" + (f" m={pr['m']}" if pr["m"] else ""))
+    given = [f"{k}={_short(str(pr[k]), 40)}" for k in ("d", "L", "c", "eps", "B", "p", "q", "s", "m")
+             if pr[k] is not None]
+    print("exactrelu bounds: " + " ".join(given))
     om = rep["omega"]
-    print(f"Omega ({om['case']}) = " + (_short(om["value"]) if om.get("exact")
-                                         else f"in ({_short(om.get('lo'))}, {_short(om.get('hi'))})")
-          + f"  (log10 {om['log10']:.6f})")
+    print(f"Omega ({om['case']}) = " + _value(om.get("exact"), om.get("value"), om.get("lo"), om.get("hi"),
+                                              om.get("limit")) + f"  (log10 {_log(om['log10'])})")
     if "lower" in rep:
-        for line in _line("lower", rep["lower"], "m_ceil"):
+        for line in _line("lower", rep["lower"], False):
             print(line)
         if rep["linf"] is not None and rep["lower"]["theorem"] != rep["linf"]["theorem"]:
-            for line in _line("L-inf theorem", rep["linf"], "m_ceil"):
+            for line in _line("L-inf theorem", rep["linf"], False):
                 print(line)
         if rep["lower"]["theorem"] != rep["general"]["theorem"]:
-            for line in _line("general", rep["general"], "m_ceil"):
+            for line in _line("general", rep["general"], False):
                 print(line)
         if rep["linf"] is None:
             print(f"  (L-inf 2^7 theorem not applicable: {rep['linf_reason']})")
-        for line in _line("upper", rep["upper"], "m_floor"):
+        for line in _line("upper", rep["upper"], True):
             print(line)
         r = rep["ratio"]
         if r is not None:
             print(f"ratio upper/lower = {r['formula']}: {'holds exactly' if r['equal'] else 'FAILS'} "
-                  f"(log10 {r['log10']:.6f})")
+                  f"(log10 {_log(r['log10'])})")
     print(f"parameters of the class (d, {pr['B']} x {pr['L'] - 1}, 1): {rep['n_params']}")
     if "error_at_m" in rep:
         print(f"error guaranteed with m = {pr['m']} samples:")

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import InputError, LimitReached
-from ..numbers import fmt, int_text, iroot_floor, log10 as _log10, to_integer, to_positive, to_rational
+from ..numbers import fmt, int_text, iroot_floor, log10 as _log10, shown, to_integer, to_positive, to_rational
 
 __all__ = ["INF", "PowerProduct", "parse_exponent", "exponent_text", "check_params",
            "omega", "general_error", "general_samples", "linf_samples", "linf_samples_pp", "linf_error",
            "upper_samples", "upper_samples_pp", "upper_error", "lipschitz_sqrt_d", "n_params", "max_s",
-           "bounds_report", "int_text", "MAX_BITS",
+           "bounds_report", "int_text", "MAX_BITS", "MAX_SIZE",
            "OMEGA_GE2", "OMEGA_LT2", "OMEGA_LT2_BASE", "GRID", "LINF", "UPPER"]
 
 INF = math.inf
@@ -57,6 +57,8 @@ UPPER = 3
 #: Largest exact integer (in bits) any computation here builds; beyond it :class:`LimitReached`
 #: is raised (log10 stays available, it needs no big numbers).
 MAX_BITS = 4_000_000
+#: Largest d and L accepted, and B up to 3 MAX_SIZE (beyond, log10 of the bounds leaves the float range).
+MAX_SIZE = 10**9
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,6 +111,98 @@ def _guard(bits: float, what: str) -> None:
     if bits > MAX_BITS:
         raise LimitReached(f"{what}: the exact value needs about {int(bits):,} bits "
                            f"(limit {MAX_BITS:,}); only log10 is available")
+
+
+# ---------------------------------------------------------------------------------------------
+# dyadic enclosures: (m, e) stands for m * 2^e, m >= 1; "up" rounds up, else down
+# ---------------------------------------------------------------------------------------------
+def _dy_trunc(m: int, e: int, prec: int, up: bool) -> tuple[int, int]:
+    """(m, e) cut to at most prec bits of mantissa, rounded down or up."""
+    s = m.bit_length() - prec
+    if s <= 0:
+        return m, e
+    t = m >> s
+    if up and (t << s) != m:
+        t += 1
+    return t, e + s
+
+
+def _dy_mul(x, y, prec: int, up: bool):
+    return _dy_trunc(x[0] * y[0], x[1] + y[1], prec, up)
+
+
+def _dy_pow(n: int, k: int, prec: int, up: bool):
+    """n^k (integers n >= 1, k >= 0) by square and multiply, each step truncated the same way."""
+    r, b = (1, 0), _dy_trunc(n, 0, prec, up)
+    while k:
+        if k & 1:
+            r = _dy_mul(r, b, prec, up)
+        k >>= 1
+        if k:
+            b = _dy_mul(b, b, prec, up)
+    return r
+
+
+def _dy_div(x, y, prec: int, up: bool):
+    """x / y, rounded down or up."""
+    s = max(0, prec + y[0].bit_length() - x[0].bit_length())
+    q, r = divmod(x[0] << s, y[0])
+    if up and r:
+        q += 1
+    return _dy_trunc(q, x[1] - y[1] - s, prec, up)
+
+
+def _dy_root(x, D: int, prec: int, up: bool):
+    """x^(1/D), rounded down or up, by an exact integer root of a scaled mantissa."""
+    if D == 1:
+        return x
+    m, e = x
+    _guard(prec * D, "enclosure of a root")
+    t = max(0, prec * D - m.bit_length())
+    t += (e - t) % D  # e - t divisible by D
+    r, exact = _iroot_exact(m << t, D)
+    if up and not exact:
+        r += 1
+    return _dy_trunc(r, (e - t) // D, prec, up)
+
+
+def _mp(x: Fraction):
+    import mpmath
+    return mpmath.mpf(x.numerator) / x.denominator
+
+
+def _dy_sign1(m: int, e: int) -> int:
+    """Sign of m 2^e - 1 (m >= 1)."""
+    if e >= 0:
+        return int(m > 1 or e > 0)
+    if m.bit_length() <= -e:
+        return -1
+    return int(m != 1 << -e)
+
+
+def _dy_fraction(m: int, e: int) -> Fraction:
+    return Fraction(m << e) if e >= 0 else Fraction(m, 1 << -e)
+
+
+def _coprime_exponents(pairs) -> dict:
+    """{base: exponent} over a pairwise coprime basis of the integers in ``pairs`` ((n, e) for
+    n^e), zero exponents dropped: n^e b^f = (n/g)^e (b/g)^f g^(e+f) with g = gcd(n, b) until no
+    two bases share a factor (the product of all bases drops at each step, so this ends)."""
+    basis: dict[int, Fraction] = {}
+    work = [(n, Fraction(e)) for n, e in pairs]
+    while work:
+        n, e = work.pop()
+        if n == 1:
+            continue
+        for b in basis:
+            g = _gcd(n, b)
+            if g > 1:
+                f = basis.pop(b)
+                work += [(n // g, e), (b // g, f), (g, e + f)]
+                break
+        else:
+            basis[n] = e
+    return {b: e for b, e in basis.items() if e != 0}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,32 +294,51 @@ class PowerProduct:
             self._rad = (Fraction(N // g, Q // g), D)
         return self._rad
 
-    def interval(self, bits: int = 64) -> tuple[Fraction, Fraction]:
-        """A cheap enclosure ``lo <= value <= hi``: each factor ``b^e`` (integer part exact,
-        fractional part by an exact integer root of its own small radical) enclosed on its own,
-        then the intervals multiplied.  Relative width about (number of factors) * 2^-bits."""
-        lo = hi = Fraction(1)
+    def _dyadic(self, bits: int):
+        """Certified ``(lo, hi)`` as dyadic pairs ``(mantissa, exponent)``, value ``m 2^e``:
+        every factor ``b^(P/D)`` by truncated powers of b's numerator and denominator (rounded
+        down for lo, up for hi), a truncated quotient and an exact integer root; then the factors
+        multiplied with the same directed truncation.  Cost: about log2|P| products of
+        ``bits``-bit integers per factor, whatever the size of the value."""
+        prec = bits + 8 + 2 * max(1, len(self.terms)).bit_length()
+        lo, hi = (1, 0), (1, 0)
         for b, e in self.terms.items():
-            n = math.floor(e)
-            f = e - n
-            _guard(abs(n) * _bits(b), "PowerProduct factor")
-            w = b**n
-            if f == 0:
-                lo, hi = lo * w, hi * w
-                continue
-            D, a = f.denominator, f.numerator
-            _guard(a * _bits(b) + (bits + 2) * D, "PowerProduct factor")
-            N, Q = b.numerator**a, b.denominator**a
-            k = bits + 2 - (N.bit_length() - Q.bit_length()) // D
-            num, den = (N << (k * D), Q) if k >= 0 else (N, Q << (-k * D))
-            X, rem = divmod(num, den)
-            r, root_exact = _iroot_exact(X, D)
-            scale = Fraction(1, 1 << k) if k >= 0 else Fraction(1 << -k)
-            flo = r * scale
-            exact = rem == 0 and root_exact  # (r / 2^k)^D == N/Q exactly
-            fhi = flo if exact else (r + 1) * scale
-            lo, hi = lo * w * flo, hi * w * fhi
+            num, den = (b.numerator, b.denominator) if e > 0 else (b.denominator, b.numerator)
+            P, D = abs(e.numerator), e.denominator
+            flo = _dy_root(_dy_div(_dy_pow(num, P, prec, False), _dy_pow(den, P, prec, True), prec, False),
+                           D, prec, False)
+            fhi = _dy_root(_dy_div(_dy_pow(num, P, prec, True), _dy_pow(den, P, prec, False), prec, True),
+                           D, prec, True)
+            lo, hi = _dy_mul(lo, flo, prec, False), _dy_mul(hi, fhi, prec, True)
         return lo, hi
+
+    def interval(self, bits: int = 64) -> tuple[Fraction, Fraction]:
+        """A cheap enclosure ``lo <= value <= hi`` with dyadic rational ends (see :meth:`_dyadic`);
+        relative width about 2^-bits, computed without building the value.  The ends are
+        Fractions m 2^e, so for astronomically large values prefer :meth:`compare`."""
+        (ml, el), (mh, eh) = self._dyadic(bits)
+        _guard(max(abs(el), abs(eh)), "PowerProduct interval")
+        return _dy_fraction(ml, el), _dy_fraction(mh, eh)
+
+    def _sign_vs_one(self, bits: int) -> int:
+        """1 or -1 when a ``bits`` enclosure lies above or below 1; 0 when it straddles 1 (or a
+        root of huge degree makes the enclosure itself too large to compute)."""
+        try:
+            lo, hi = self._dyadic(bits)
+        except LimitReached:
+            return 0
+        if _dy_sign1(*lo) > 0:
+            return 1
+        return -1 if _dy_sign1(*hi) < 0 else 0
+
+    def is_one(self) -> bool:
+        """Whether the value is exactly 1, decided without building it: the integer bases are
+        refined into a pairwise coprime basis (repeated gcds), and a product of powers of pairwise
+        coprime integers > 1 is 1 only when every exponent is 0."""
+        pairs = []
+        for b, e in self.terms.items():
+            pairs += [(b.numerator, e), (b.denominator, -e)]
+        return not _coprime_exponents(pairs)
 
     def exact(self) -> Fraction | None:
         """The value as a Fraction when it is rational, else None (decided exactly)."""
@@ -244,17 +357,14 @@ class PowerProduct:
         x = self / PowerProduct.lift(other)
         if not x.terms:
             return 0
-        for bits in (64, 512):  # cheap per-factor enclosures decide almost every strict comparison
-            try:
-                lo, hi = x.interval(bits)
-            except LimitReached:
-                break
-            if lo > 1:
-                return 1
-            if hi < 1:
-                return -1
-            if lo == hi:
-                return (lo > 1) - (lo < 1)
+        for bits in (64, 512):  # certified enclosures decide almost every strict comparison,
+            if sign := x._sign_vs_one(bits):
+                return sign
+        if x.is_one():          # equality without building the values,
+            return 0
+        for bits in (4096, 32768):  # and values within 2^-512 of each other that differ
+            if sign := x._sign_vs_one(bits):
+                return sign
         N, Q, _ = x._radical_parts()  # exact: value vs 1 as N vs Q
         return (N > Q) - (N < Q)
 
@@ -313,8 +423,17 @@ class PowerProduct:
         return Fraction(r << -k), Fraction((r + 1) << -k)
 
     def log10(self) -> float:
-        """log10 of the value, for printing (needs no big number)."""
-        return math.fsum(float(e) * _log10(b) for b, e in self.terms.items())
+        """log10 of the value, for printing (needs no big number), within about 1e-15 of the
+        value's own log10 in relative terms: terms of the sum far beyond 2^53 or cancelling each
+        other are summed with mpmath at the precision their size needs."""
+        terms = [(e, _log10(b)) for b, e in self.terms.items()]
+        big = max((abs(float(e) * t) for e, t in terms), default=0.0)
+        if big < 1e6:
+            return math.fsum(float(e) * t for e, t in terms)
+        import mpmath
+        with mpmath.workprec(64 + int(big).bit_length()):
+            return float(mpmath.fsum(mpmath.mpf(e.numerator) / e.denominator * mpmath.log10(_mp(b))
+                                     for b, e in self.terms.items()))
 
     def __repr__(self):
         if not self.terms:
@@ -341,12 +460,12 @@ class PowerProduct:
                 out.update(exact=False, value=None, lo=_rat_text(lo), hi=_rat_text(hi))
         except LimitReached as e:
             out.update(exact=None, value=None, limit=str(e))
-            try:  # rationality undecided, but a certified enclosure is still cheap
-                lo, hi = self.interval(bits + 8)
-                if len(_rat_text(lo)) + len(_rat_text(hi)) < 20000:
-                    out.update(lo=_rat_text(lo), hi=_rat_text(hi))
+            try:  # rationality undecided, but an enclosure is cheap (unless a root is of huge degree)
+                (ml, el), (mh, eh) = self._dyadic(bits + 8)
             except LimitReached:
-                pass
+                return out
+            if max(abs(el), abs(eh)) < 60_000:  # short enough to print (about 20000 digits)
+                out.update(lo=_rat_text(_dy_fraction(ml, el)), hi=_rat_text(_dy_fraction(mh, eh)))
         return out
 
 
@@ -404,11 +523,16 @@ def check_params(d, L, c, B=None, p=INF, q=INF, s=None) -> Params:
     """Validate and normalise the theorems' parameters; errors name the argument.
 
     d >= 1, L >= 3, c > 0 rational, B integer with 3 <= B (default 3d), p, q in [1, inf],
-    s integer with 1 <= s <= min(B/3, d) (default min(d, floor(B/3)); with B = 3d that is d).
+    s integer with 1 <= s <= min(B/3, d) (default min(d, floor(B/3)); with B = 3d that is d);
+    d and L at most :data:`MAX_SIZE`, B at most 3 MAX_SIZE.
     """
     d = _integer(d, "d", 1)
     L = _integer(L, "L", 3)
     c = _positive(c, "c")
+    for name, v, top in (("d", d, MAX_SIZE), ("L", L, MAX_SIZE), ("B", B, 3 * MAX_SIZE)):
+        if v is not None and _integer(v, name, 1) > top:
+            raise InputError(f"{name}={shown(_integer(v, name, 1))} is beyond the limit {top:,} of these "
+                             f"bounds (their log10 would leave the float range)")
     B = 3 * d if B is None else _integer(B, "B", 1)
     if B < 3:
         raise InputError(f"B={B} must be >= 3 (the bumps need 3s <= B neurons with s >= 1)")
@@ -547,15 +671,19 @@ def upper_error(m, d, L, c, B=None, *, upper=UPPER) -> PowerProduct:
 # ---------------------------------------------------------------------------------------------
 # everything at once (the `exactrelu bounds` command)
 # ---------------------------------------------------------------------------------------------
-def _samples_entry(x: PowerProduct, bits: int, rounding: str) -> dict:
+def _samples_entry(x: PowerProduct, bits: int) -> dict:
+    """``m`` (exact text or None), ``m_lo``/``m_hi`` (certified enclosure when m is irrational or
+    not built), ``log10``, ``exact``, and ``m_ceil``: the smallest integer sample count >= m (the
+    fewest samples a lower bound allows, the samples that suffice for the upper bound), or
+    ``limit`` (why the exact numbers were not built)."""
     info = x.describe(bits)
     out = {"m": info.get("value"), "log10": info["log10"], "exact": info.get("exact")}
-    if info.get("exact") is False:
+    if info.get("exact") is not True and "lo" in info:
         out["m_lo"], out["m_hi"] = info["lo"], info["hi"]
     if "limit" in info:
         out["limit"] = info["limit"]
     else:
-        out["m_ceil" if rounding == "ceil" else "m_floor"] = int_text(x.ceil() if rounding == "ceil" else x.floor())
+        out["m_ceil"] = int_text(x.ceil())
     return out
 
 
@@ -570,7 +698,9 @@ def bounds_report(d, L, c, eps=None, B=None, p=INF, q=INF, s=None, m=None, *, bi
     ``ratio`` (upper/lower of the specialised pair, checked against ``(linf upper d^2)^d``
     = ``(384 d^2)^d``), ``n_params``; with ``m`` given, ``error_at_m``.  Sample entries
     carry ``m`` (exact "p/q" text when rational, else null and ``m_lo``/``m_hi``), ``log10``
-    and ``m_ceil`` (lower bounds) or ``m_floor`` (upper bound).
+    and ``m_ceil``, the smallest integer >= m: the fewest samples the lower bounds allow, and
+    the samples that suffice for the upper bound (K m^(-1/d) <= eps exactly when m >= m_ceil);
+    or ``limit`` when the exact numbers are too large to build (log10 is always given).
     """
     P = check_params(d, L, c, B, p, q, s)
     if eps is None and m is None:
@@ -587,12 +717,12 @@ def bounds_report(d, L, c, eps=None, B=None, p=INF, q=INF, s=None, m=None, *, bi
     if eps is not None:
         eps = _positive(eps, "eps")
         gen = general_samples(eps, *args, grid=grid, **consts)
-        rep["general"] = {"theorem": "Theorem 2.2", **_samples_entry(gen, bits, "ceil"),
+        rep["general"] = {"theorem": "Theorem 2.2", **_samples_entry(gen, bits),
                           "exponent": fmt(1 / (_inv(P.p) + Fraction(1, P.s)))}
         candidates = [("Theorem 2.2", gen)]
         if linf_applies:
             lo = linf_samples_pp(P.d, P.L, P.c, eps, linf=linf)
-            rep["linf"] = {"theorem": "L-inf theorem (2^7)", **_samples_entry(lo, bits, "ceil")}
+            rep["linf"] = {"theorem": "L-inf theorem (2^7)", **_samples_entry(lo, bits)}
             candidates.append(("L-inf theorem (2^7)", lo))
         else:
             rep["linf"] = None
@@ -601,10 +731,10 @@ def bounds_report(d, L, c, eps=None, B=None, p=INF, q=INF, s=None, m=None, *, bi
         for nm, x in candidates[1:]:
             if x > best:
                 name, best = nm, x
-        rep["lower"] = {**_samples_entry(best, bits, "ceil"), "theorem": name}
+        rep["lower"] = {**_samples_entry(best, bits), "theorem": name}
         up = upper_samples_pp(P.d, P.L, P.c, eps, P.B, upper=upper)
         rep["upper"] = {"theorem": "upper bound" + ("" if P.B == 3 * P.d else " [R] (Lip c^L d B^(L-1))"),
-                        **_samples_entry(up, bits, "floor")}
+                        **_samples_entry(up, bits)}
         if linf_applies and P.B == 3 * P.d:
             # both sides computed independently, then divided and compared exactly
             ratio = up / linf_samples_pp(P.d, P.L, P.c, eps, linf=linf)
