@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from ._args import check_size
 from ..constructions.bumps import VARIANTS, bump_net, bump_peak
 from ..errors import InputError
-from ..io import parse_point, save_net
+from ..io import dumps, parse_point, save_net
 from ..numbers import fmt, to_integer, to_rational
 
 HELP = "the bump network phi_y in N(d, L, 3d, c, inf)"
@@ -24,8 +25,10 @@ def add_arguments(p):
     p.add_argument("--y", required=True, help="centre, comma-separated: 3/16,5/16")
     p.add_argument("--variant", default="clipped", help=f"hat variant: {' or '.join(VARIANTS)} (default clipped)")
     p.add_argument("--grid", action="store_true", help="require a grid centre (2j-1)/M with M even")
-    p.add_argument("-o", "--output", required=True, help="network file to write (atomically)")
-    p.add_argument("--json", action="store_true", help='print {"peak": "p/q", "center": [...], "M": ..., "c": ..., "L": ...}')
+    p.add_argument("-o", "--output", required=True,
+                   help="network file to write (atomically); '-' prints the network on stdout instead")
+    p.add_argument("--json", action="store_true", help='print {"peak": "p/q", "center": [...], "M": ..., "c": ..., "L": ...} '
+                                                         "(not with -o -, where stdout holds the network)")
 
 
 def _int(text, name):
@@ -33,6 +36,9 @@ def _int(text, name):
 
 
 def run(args) -> int:
+    to_stdout = args.output == "-"
+    if to_stdout and args.json:
+        raise InputError("--json with -o -: stdout holds the network file; write it to a file to get the JSON too")
     d, L = _int(args.d, "d"), _int(args.L, "L")
     if d < 1:
         raise InputError(f"--d={d} must be an integer >= 1")
@@ -57,6 +63,9 @@ def run(args) -> int:
             if msg.startswith(name):
                 msg = "--" + msg
         raise InputError(msg) from None
+    if to_stdout:
+        sys.stdout.write(dumps(net.to_dict()) + "\n")
+        return 0
     save_net(net, args.output)
     if args.json:
         peak = net(y)[0]  # the network's value at its centre (bump.peak proves it is the max)
