@@ -142,6 +142,11 @@ def _solve(M, b):
     return tuple(A[r][n] for r in range(n))
 
 
+def _corner(z, box, s):
+    """The box corner maximizing s * z."""
+    return tuple((hi if s * a > 0 else lo) for a, (lo, hi) in zip(z, box))
+
+
 class _Enum:
     def __init__(self, net, box, max_regions, time_limit, want_vertices, bar):
         self.net = net
@@ -152,6 +157,7 @@ class _Enum:
         self.want_vertices = want_vertices and self.d <= 3
         self.count = 0
         self.bar = bar
+        self.point = None
         self.t0 = time.perf_counter()
 
     def _check_time(self):
@@ -159,6 +165,11 @@ class _Enum:
             raise LimitReached(f"linear_regions: time_limit={self.time_limit}s reached after {self.count} regions")
 
     def _decide(self, z):
+        """'+', '-', 'cut' (d = 1) or ('split', point with z < 0, point with z > 0).
+
+        ``self.point`` is a point of the current polytope (the LP optimum or box corner that showed
+        the last split possible): when z is nonzero there, one sign is already possible and one
+        LP decides instead of two."""
         st = self.st
         if box_min(z, st.box) >= 0:
             return "+"
@@ -170,12 +181,22 @@ class _Enum:
             a = _ratio(z, c)
             if a is not None:
                 return "-" if a > 0 else "+"
-        if st.cons:
-            if lp_max(z, st.cons, st.box).value <= 0:
+        if not st.cons:       # the box alone: its corners show both signs
+            return ("split", _corner(z, st.box, -1), _corner(z, st.box, 1))
+        p = self.point
+        v = sum((a * x for a, x in zip(z, p)), z[-1])
+        neg = pos = None
+        if v <= 0:
+            hi = lp_max(z, st.cons, st.box)
+            if hi.value <= 0:
                 return "-"
-            if lp_max(tuple(-a for a in z), st.cons, st.box).value <= 0:
+            pos, neg = hi.x, (p if v < 0 else None)
+        if v >= 0:
+            lo = lp_max(tuple(-a for a in z), st.cons, st.box)
+            if lo.value <= 0:
                 return "+"
-        return "split"
+            neg, pos = lo.x, (p if v > 0 else pos)
+        return ("split", neg, pos)
 
     def walk(self):
         st = self.st
@@ -199,12 +220,15 @@ class _Enum:
                     yield from self.walk()
                     st.box[0] = (lo, hi)
                     return
-                for c, active in ((z, False), (tuple(-a for a in z), True)):
+                keep = self.point
+                for c, active, p in ((z, False, how[1]), (tuple(-a for a in z), True, how[2])):
                     st.cons.append(c)
                     kernel._set(st, z, active)
+                    self.point = p
                     yield from self.walk()
                     kernel._unset(st, 1)
                     st.cons.pop()
+                self.point = keep
                 return
             if self.max_regions is not None and self.count >= self.max_regions:
                 raise LimitReached(f"linear_regions: max_regions={self.max_regions} reached")
