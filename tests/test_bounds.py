@@ -237,3 +237,94 @@ def test_root_helper_agrees_with_numbers():
     x = 3**5000 + 1
     assert bd._iroot(x, 7) == iroot_floor(x, 7)
     assert bd._iroot_exact(3**5000, 5000) == (3, True)
+
+
+# -- issue 7: every printed number right and readable, or absent with the reason ------------------
+def test_upper_sample_count_is_the_ceiling_that_suffices():
+    code, out, err = cli("bounds", "--d", 1, "--L", 3, "--c", 1, "--eps", "7/10", "--json")
+    assert code == 0, err
+    up = json.loads(out)["upper"]
+    assert up["m"] == "90/7" and up["m_ceil"] == "13"
+    # 13 samples give error 9/13 <= 7/10; 12 give 3/4 > 7/10 (decided exactly)
+    assert bd.upper_error(13, 1, 3, 1) <= F(7, 10) < bd.upper_error(12, 1, 3, 1)
+    code, out, _ = cli("bounds", "--d", 1, "--L", 3, "--c", 1, "--eps", "7/10")
+    assert "samples that suffice (smallest integer >= m): 13" in out and "largest integer" not in out
+
+
+@given(d=st.integers(1, 3), L=st.integers(3, 5), c=small_pos, eps=small_pos)
+def test_m_ceil_is_the_smallest_count_meeting_each_theorem(d, L, c, eps):
+    r = bd.bounds_report(d, L, c, eps)
+    up, low = int(r["upper"]["m_ceil"]), int(r["linf"]["m_ceil"])
+    assert up >= 1 and bd.upper_error(up, d, L, c) <= eps
+    assert up == 1 or bd.upper_error(up - 1, d, L, c) > eps
+    x = bd.linf_samples(d, L, c, eps)
+    assert low - 1 < x <= low
+
+
+def test_huge_eps_gives_one_sample_not_zero():
+    code, out, err = cli("bounds", "--d", 1, "--L", 3, "--c", 1, "--eps", 1000, "--json")
+    r = json.loads(out)
+    assert code == 0 and r["upper"]["m_ceil"] == "1" and r["upper"]["m"] == "9/1000"
+
+
+def test_m_only_header_has_no_none():
+    code, out, _ = cli("bounds", "--d", 1, "--L", 3, "--c", 1, "--m", 10)
+    assert code == 0 and "None" not in out and "eps=" not in out.splitlines()[0] and "m=10" in out
+
+
+def test_values_not_built_say_why_and_keep_log10():
+    code, out, err = cli("bounds", "--d", 15, "--L", "1e6", "--c", 2, "--eps", "1/2")
+    assert code == 0, err
+    assert "None" not in out and "Omega (q>=2) = not built exactly (" in out and "4,000,000" in out
+    assert out.count("log10 m = ") == 3 and "holds exactly" in out
+    code, out, err = cli("bounds", "--d", 15, "--L", "1e6", "--c", 2, "--eps", "1/2", "--json")
+    r = json.loads(out)
+    assert r["omega"]["value"] is None and "bits" in r["omega"]["limit"]
+    assert r["upper"]["m"] is None and "limit" in r["upper"] and "m_ceil" not in r["upper"]
+    assert r["ratio"]["equal"] is True
+
+
+def test_dimension_1e5_finishes_with_every_log10():
+    code, out, err = cli("bounds", "--d", "1e5", "--L", 3, "--c", 1, "--eps", "1/2")
+    assert code == 0, err
+    assert out.count("log10 m = ") == 3 and "holds exactly" in out and "None" not in out
+
+
+def test_log10_of_astronomical_bounds_is_right_and_printed_with_its_digits():
+    import mpmath
+    d = L = 10**9
+    code, out, err = cli("bounds", "--d", d, "--L", L, "--c", 2, "--eps", "1/2", "--json")
+    assert code == 0, err
+    with mpmath.workprec(200):  # the statement's log10, independently
+        want = d * L * mpmath.log10(2) + d * (L - 2) * mpmath.log10(3 * d) - d * mpmath.log10(64)
+    got = json.loads(out)["linf"]["log10"]
+    assert abs(got - float(want)) <= 1e-14 * float(want)
+    code, out, err = cli("bounds", "--d", d, "--L", L, "--c", 2, "--eps", "1/2")
+    assert "log10 m = 9.7781512" in out and ".000000" not in out
+
+
+@pytest.mark.parametrize("flag, value", [("--d", "1e400"), ("--L", "1e10"), ("--B", "1e10")])
+def test_sizes_beyond_the_stated_limit_are_refused(flag, value):
+    base = {"--d": "3", "--L": "4", "--c": "1", "--eps": "1/10", flag: value}
+    code, out, err = cli("bounds", *[x for kv in base.items() for x in kv])
+    assert code == 2 and flag in err and "limit" in err and err.count("\n") == 1, err
+
+
+def test_is_one_decides_equality_without_building_values():
+    n = 10**6
+    six = PowerProduct.of(6, n) * PowerProduct.of(10, n)
+    assert (six / (PowerProduct.of(4, n) * PowerProduct.of(15, n))).is_one()     # 60^n / 60^n
+    assert not (six / (PowerProduct.of(4, n) * PowerProduct.of(F(15, 1), n + 1))).is_one()
+    assert (PowerProduct.of(4, F(1, 2)) / PowerProduct.of(8, F(1, 3))).is_one()                 # 2 / 2
+    assert not (PowerProduct.of(4, F(1, 2)) / PowerProduct.of(8, F(1, 2))).is_one()
+    assert PowerProduct.of(12, n).compare(PowerProduct.of(3, n) * PowerProduct.of(2, 2 * n)) == 0
+    assert PowerProduct.of(12, n).compare(PowerProduct.of(3, n) * PowerProduct.of(2, 2 * n + 1)) == -1
+
+
+def test_dyadic_interval_brackets_a_huge_power():
+    x = PowerProduct.of(F(3, 2), 10**5) * PowerProduct.of(5, F(1, 3))
+    (ml, el), (mh, eh) = x._dyadic(64)
+    exact3 = (3**10**5) ** 3 * 5, (2**10**5) ** 3          # x^3 = 3^(3n) 5 / 2^(3n)
+    lo, hi = bd._dy_fraction(ml, el), bd._dy_fraction(mh, eh)
+    assert lo ** 3 * exact3[1] <= exact3[0] <= hi ** 3 * exact3[1]
+    assert (hi - lo) < lo * F(1, 2**60)
