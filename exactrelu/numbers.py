@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from .errors import InputError
 
-__all__ = ["to_rational", "to_integer", "to_positive", "fmt", "int_text", "parse_int", "shown", "to_float", "iroot_floor",
+__all__ = ["to_rational", "to_integer", "to_positive", "fmt", "int_text", "parse_int", "shown", "approx", "to_float", "iroot_floor",
            "iroot_ceil", "log10", "MAX_EXPONENT", "MAX_DIGITS", "is_power"]
 
 #: Largest decimal exponent accepted in text such as "1e-300": beyond it the number has
@@ -154,6 +154,37 @@ def fmt(x: Fraction | int) -> str:
     """Exact text of a rational: "p/q", or "p" when it is an integer."""
     x = Fraction(x)
     return int_text(x.numerator) if x.denominator == 1 else f"{int_text(x.numerator)}/{int_text(x.denominator)}"
+
+
+def approx(x, digits: int = 12) -> str:
+    """Decimal approximation of a rational for display ("~" text), at any size: float text
+    when x is a normal float64, else ``digits`` significant digits (truncated) from the exact value.
+
+    >>> approx(Fraction(1, 3)), approx(10**5000 + 10**4990), approx(Fraction(-2, 10**400))
+    ('0.333333333333', '1.0000000001e+5000', '-2e-400')
+    """
+    x = Fraction(x)
+    if x == 0:
+        return "0"
+    try:
+        f = float(x)
+        if abs(f) >= 2.2250738585072014e-308 and math.isfinite(f):
+            return f"{f:.{digits}g}"
+    except OverflowError:
+        pass
+    a, e = abs(x), math.floor(log10(abs(x)))
+    while True:  # q = floor(a 10^(digits - 1 - e)) with exactly `digits` digits
+        k = digits - 1 - e
+        q = a.numerator * 10**k // a.denominator if k >= 0 else a.numerator // (a.denominator * 10**-k)
+        if q >= 10**digits:
+            e += 1
+        elif q < 10 ** (digits - 1):
+            e -= 1
+        else:
+            break
+    s = str(q)
+    mant = s[0] + ("." + s[1:].rstrip("0") if s[1:].rstrip("0") else "")
+    return f"{'-' if x < 0 else ''}{mant}e{e:+d}"
 
 
 def iroot_floor(m: int, d: int) -> int:

@@ -36,6 +36,15 @@ def test_sup_of_a_6000_digit_weight_is_exact(tmp_path):
     assert json.loads(out)["sup"] == fmt(W6000)
 
 
+def test_human_output_of_huge_values(tmp_path):
+    net = _write(tmp_path / "net.json", _relu_scale(fmt(W6000)))
+    code, out, err = cli("sup", net)
+    assert code == 0, err
+    assert out.startswith(f"sup = {fmt(W6000)}  (~1e+6000) at 1")
+    code, out, err = cli("fool", "--learner", "a_star", "--m", 4, "--d", 1, "--L", 3, "--c", "1e5000")
+    assert code == 0 and "error on +phi_y: >= 4.6875e+14998 (exact: 46875" in out, err
+
+
 def test_sup_on_a_box_with_a_5000_digit_end(tmp_path):
     net = _write(tmp_path / "net.json", _relu_scale("1"))
     code, out, err = cli("sup", net, "--box=0,1e5000", "--json")

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from exactrelu.errors import InputError
-from exactrelu.numbers import fmt, iroot_ceil, iroot_floor, is_power, log10, to_rational
+from exactrelu.numbers import approx, fmt, iroot_ceil, iroot_floor, is_power, log10, shown, to_integer, to_rational
 
 
 @pytest.mark.parametrize("text,value", [
@@ -59,3 +59,27 @@ def test_log10_huge():
 @given(st.fractions())
 def test_fmt_roundtrip(x):
     assert to_rational(fmt(x)) == x
+
+
+@pytest.mark.parametrize("x, text", [
+    (F(1, 3), "0.333333333333"), (10**5000, "1e+5000"), (-(10**5000 + 10**4990), "-1.0000000001e+5000"),
+    (F(2, 10**400), "2e-400"), (F(10**4000 - 1, 10**8000), "9.99999999999e-4001"), (0, "0"), (F(-7, 2), "-3.5"),
+], ids=["third", "1e5000", "-1e5000", "2e-400", "below-1e-4000", "zero", "-7/2"])
+def test_approx_at_any_size(x, text):
+    assert approx(x) == text
+
+
+@given(st.fractions(min_value=F(1, 10**350), max_value=F(10**350)))
+def test_approx_truncates_the_exact_value(x):
+    t = approx(x)
+    if "e" in t and abs(int(t.split("e")[1])) > 300:
+        m, e = t.split("e")
+        v = F(m) * F(10) ** int(e)
+        assert v <= x < v + F(10) ** (int(e) - 11)
+
+
+def test_messages_shorten_huge_values():
+    with pytest.raises(InputError) as e:
+        to_integer("1e5000", what="--d", most=10)
+    assert "(5001 digits)" in str(e.value) and len(str(e.value)) < 120
+    assert shown("x" * 100).endswith("(100 characters)") and shown(F(1, 3)) == "1/3"

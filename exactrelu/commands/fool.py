@@ -8,7 +8,7 @@ from pathlib import Path
 from ._args import check_size
 from ..errors import InputError
 from ..io import dumps, write_atomic
-from ..numbers import fmt, to_integer, to_rational
+from ..numbers import approx, fmt, to_integer, to_rational
 
 HELP = "fool a learning algorithm with a grid bump and certify its uniform error"
 DESCRIPTION = ("Run the learner on u = 0 with a fixed seed, find a grid bump phi_y (M = 8 ceil(m^(1/d))) that "
@@ -46,7 +46,7 @@ def _int(text, name, least, most=None):
 
 def _show(v) -> str:
     t = fmt(v) if not isinstance(v, str) else v
-    return t if len(t) <= 24 else f"{float(to_rational(t)):.9g} (exact: {t})"
+    return t if len(t) <= 24 else f"{approx(to_rational(t), 9)} (exact: {t})"
 
 
 _RUN_ONLY = ("learner", "m", "d", "L", "c", "seed", "variant", "no_sup", "output")

@@ -9,7 +9,7 @@ from ._args import count, seconds
 from ..progress import add_option as add_progress_option, wanted as progress_wanted
 from ..errors import CertificateRejected, InputError
 from ..io import load_net, parse_box, read_json, write_atomic
-from ..numbers import fmt
+from ..numbers import approx, fmt
 
 HELP = "certified exact sup of |NET - NET2| (or |NET|, NET, -NET) over a box"
 
@@ -111,10 +111,10 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(res.to_json()))
     elif res.exact:
-        print(f"sup = {fmt(res.value)}  (~{float(res.value):.12g}) at {', '.join(map(fmt, res.witness))}")
+        print(f"sup = {fmt(res.value)}  (~{approx(res.value)}) at {', '.join(map(fmt, res.witness))}")
         print(f"certified: {checked.statement}")
     else:
-        print(f"{fmt(res.lower)} <= sup <= {fmt(res.upper)}  (~[{float(res.lower):.12g}, {float(res.upper):.12g}])"
+        print(f"{fmt(res.lower)} <= sup <= {fmt(res.upper)}  (~[{approx(res.lower)}, {approx(res.upper)}])"
               f"; stopped: {res.reason}")
         print(f"witness of the lower end: {', '.join(map(fmt, res.witness))}; certified: {checked.statement}")
     return 0
