@@ -47,6 +47,11 @@ __all__ = ["Region", "LipschitzResult", "linear_regions", "count_regions", "coun
 
 DEFAULT_MAX_REGIONS = 100_000
 
+#: Up to this input dimension, each split shrinks the box to the new polytope's bounding box, so
+#: box ranges decide most neurons without LPs (measured on random nets: 2-200-1, 4.5x the regions
+#: per second; 2-40-40-1, 1.3x; but 4-20-20-1, 0.45x: in d = 4 the bounding box is too loose).
+TIGHTEN_MAX_D = 2
+
 _ZERO = Fraction(0)
 
 
@@ -198,6 +203,20 @@ class _Enum:
             neg, pos = lo.x, (p if v > 0 else pos)
         return ("split", neg, pos)
 
+    def _tighten(self):
+        """Shrink the box to the bounding box of the current polytope (2 LPs per axis), so the
+        exact box range decides the neurons whose hyperplanes miss it, without an LP each."""
+        st = self.st
+        for i, (lo, hi) in enumerate(st.box):
+            if lo == hi:
+                continue
+            e = [_ZERO] * (self.d + 1)
+            e[i] = Fraction(1)
+            top = lp_max(tuple(e), st.cons, st.box).value
+            e[i] = Fraction(-1)
+            bot = -lp_max(tuple(e), st.cons, st.box).value
+            st.box[i] = (bot, top)
+
     def walk(self):
         st = self.st
         self._check_time()
@@ -220,12 +239,15 @@ class _Enum:
                     yield from self.walk()
                     st.box[0] = (lo, hi)
                     return
-                keep = self.point
+                keep, box = self.point, list(st.box)
                 for c, active, p in ((z, False, how[1]), (tuple(-a for a in z), True, how[2])):
                     st.cons.append(c)
                     kernel._set(st, z, active)
                     self.point = p
+                    if self.d <= TIGHTEN_MAX_D:
+                        self._tighten()
                     yield from self.walk()
+                    st.box[:] = box
                     kernel._unset(st, 1)
                     st.cons.pop()
                 self.point = keep
