@@ -57,9 +57,11 @@ _ZERO = Fraction(0)
 
 @dataclass(frozen=True)
 class Region:
-    """One linear region: ``pattern`` (per hidden layer a tuple of 0/1), the output map
+    """One activation region: ``pattern`` (per hidden layer a tuple of 0/1), the output map
     ``A`` (rows: outputs, columns: inputs) and ``c`` on it, an ``interior`` point, the
-    ``constraints`` (affine forms a.x + a0 <= 0, besides the box) and, for d <= 3, ``vertices``."""
+    ``constraints`` (affine forms a.x + a0 <= 0), a ``box`` inside the asked box (the cut interval
+    for d = 1, the region's bounding box for d = 2), the region being {x in box : constraints <= 0},
+    and, for d <= 3, ``vertices``."""
     pattern: tuple
     A: tuple
     c: tuple
