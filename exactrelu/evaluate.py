@@ -83,6 +83,7 @@ from __future__ import annotations
 
 import gc
 import math
+import operator
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -346,17 +347,17 @@ class _Layer:
 
     def __init__(self, layer, S):
         T, C, c = [], [], []
-        gcd, lcm = math.gcd, math.lcm
+        gcd, lcm, div = _GCD_LCM_DIV[_has_huge([v for row in layer.weight for v in row] + list(layer.bias), S)]
         for row, b in zip(layer.weight, layer.bias):
             red = []  # w / s in lowest terms: (p / g) / (q s / g), g = gcd(p, s), w = p / q
             for w, s in zip(row, S):
                 p = w.numerator
                 g = gcd(p, s)
-                red.append((p // g, w.denominator * (s // g)))
+                red.append((div(p, g), w.denominator * div(s, g)))
             t = lcm(b.denominator, *(q for _, q in red))
             T.append(t)
-            C.append([p * (t // q) for p, q in red])
-            c.append(b.numerator * (t // b.denominator))
+            C.append([p * div(t, q) for p, q in red])
+            c.append(b.numerator * div(t, b.denominator))
         self.T, self.C, self.c = T, C, c
         self.absC = [list(map(abs, row)) for row in C]
         self.absc = list(map(abs, c))
@@ -385,6 +386,36 @@ class _Layer:
             self._residues[key] = (np.ascontiguousarray(r[:, :out * self.n_in].reshape(-1, out, self.n_in)),
                                    np.ascontiguousarray(r[:, out * self.n_in:].reshape(-1, out, 1)))
         return self._residues[key]
+
+
+def _has_huge(fractions, ints) -> bool:
+    """Whether any numerator, denominator or integer has more than _DIRECT_BITS bits."""
+    top = max(max((max(f.numerator.bit_length(), f.denominator.bit_length()) for f in fractions), default=0),
+              max((i.bit_length() for i in ints), default=0))
+    return top > _DIRECT_BITS
+
+
+def _flint_gcd(a: int, b: int) -> int:
+    from flint import fmpz
+    return int(fmpz(a).gcd(fmpz(b)))
+
+
+def _flint_lcm(*xs: int) -> int:
+    from flint import fmpz
+    r = fmpz(1)
+    for x in xs:
+        r = r.lcm(fmpz(x))
+    return int(r)
+
+
+def _flint_div(a: int, b: int) -> int:
+    from flint import fmpz
+    return int(fmpz(a) // fmpz(b))
+
+
+#: (gcd, lcm, floor division): Python's for ordinary sizes; python-flint's (GMP, subquadratic)
+#: for integers of tens of thousands of bits, where Python's gcd and division are quadratic.
+_GCD_LCM_DIV = {False: (math.gcd, math.lcm, operator.floordiv), True: (_flint_gcd, _flint_lcm, _flint_div)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -821,8 +852,9 @@ def _to_fractions(Z, T) -> list[tuple[Fraction, ...]]:
                 nums, dens = (z // g).tolist(), (np.int64(t) // g).tolist()
             else:
                 zs = z.tolist()
-                gs = [math.gcd(v, t) for v in zs]
-                nums, dens = [v // g for v, g in zip(zs, gs)], [t // g for g in gs]
+                gcd, _, div = _GCD_LCM_DIV[t.bit_length() > _DIRECT_BITS]
+                gs = [gcd(v, t) for v in zs]
+                nums, dens = [div(v, g) for v, g in zip(zs, gs)], [div(t, g) for g in gs]
             cols.append(list(map(_make_fraction, nums, dens)))
         return list(zip(*cols))
     finally:

@@ -115,6 +115,15 @@ def test_eval_of_a_100000_digit_weight_finishes(tmp_path):
     assert json.loads(out)["outputs"] == [[fmt(v) for v in o] for o in want]
 
 
+def test_eval_with_huge_denominators_is_exact(tmp_path):
+    n = 20000  # python-flint's gcd, lcm and division beyond 2^14 bits; Python's are quadratic
+    net_obj = {"layers": [{"weight": [["7." + "7" * n], ["-1/" + "3" * n]], "bias": ["1/3", "5"]},
+                          {"weight": [["1/" + "9" * n, "1/7"]], "bias": ["0"]}]}
+    net = _write(tmp_path / "net.json", net_obj)
+    pts = [(F(1, 2),), (F(-3),), (F(2, 9),)]
+    assert ev.evaluate_batch(load_net(net), pts) == [kernel.evaluate(load_net(net), p) for p in pts]
+
+
 def test_pow16_table_by_doubling_is_right():
     mod = ev._Modulus(4, 2**2000)
     K = 300
