@@ -328,3 +328,11 @@ def test_dyadic_interval_brackets_a_huge_power():
     lo, hi = bd._dy_fraction(ml, el), bd._dy_fraction(mh, eh)
     assert lo ** 3 * exact3[1] <= exact3[0] <= hi ** 3 * exact3[1]
     assert (hi - lo) < lo * F(1, 2**60)
+
+
+@pytest.mark.parametrize("k", [100, 1000, 40000])  # 64/512-bit, 4096-bit enclosures; the exact test
+def test_compare_values_within_tiny_distance_of_each_other(k):
+    above, below = PowerProduct.of(F(2**k + 1, 2**k)), PowerProduct.of(F(2**k - 1, 2**k))
+    assert above.compare(1) == 1 and below.compare(1) == -1 and above.compare(above) == 0
+    root = PowerProduct.of(F(2**k + 1, 2**k), F(1, 3)) * PowerProduct.of(3, F(1, 2))   # vs sqrt(3)
+    assert root > PowerProduct.of(3, F(1, 2)) and not root.is_one()
