@@ -27,7 +27,8 @@ from fractions import Fraction
 from .errors import InputError
 from .net import Layer, Net
 
-__all__ = ["to_torch", "from_torch", "InputScale", "require_torch", "state_fingerprint", "single_thread", "mlp"]
+__all__ = ["to_torch", "from_torch", "InputScale", "require_torch", "state_fingerprint", "single_thread", "mlp",
+           "fit_mse_adam", "adam_mse_epochs"]
 
 
 def require_torch():
@@ -102,14 +103,15 @@ def mlp(dims, generator, *, input_scale=None, dtype=None):
     return torch.nn.Sequential(*mods)
 
 
-def fit_mse_adam(torch, model, X, Y, *, epochs: int, lr: float, gamma: float, batch_size=None, generator=None):
+def adam_mse_epochs(torch, model, X, Y, *, epochs: int, lr: float, gamma: float, batch_size=None, generator=None):
     """Train ``model`` on (X, Y) with Adam and MSE, the learning rate multiplied by ``gamma`` after
     every epoch (ExponentialLR, as the reference code); full batch when ``batch_size`` is None, else
-    shuffled mini-batches drawn with ``generator``.  Leaves the model in eval mode, frozen."""
+    shuffled mini-batches drawn with ``generator``.  A generator: it yields the epoch count after each
+    epoch (checkpoints evaluate the model there; it stays in training mode)."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=gamma)
     n = X.shape[0]
-    for _ in range(epochs):
+    for e in range(epochs):
         batches = [slice(None)] if batch_size is None else \
             [idx for perm in [torch.randperm(n, generator=generator)]
              for idx in (perm[k:k + batch_size] for k in range(0, n, batch_size))]
@@ -119,6 +121,14 @@ def fit_mse_adam(torch, model, X, Y, *, epochs: int, lr: float, gamma: float, ba
             loss.backward()
             opt.step()
         sched.step()
+        yield e + 1
+
+
+def fit_mse_adam(torch, model, X, Y, *, epochs: int, lr: float, gamma: float, batch_size=None, generator=None):
+    """:func:`adam_mse_epochs` run to the end; leaves the model in eval mode, frozen."""
+    for _ in adam_mse_epochs(torch, model, X, Y, epochs=epochs, lr=lr, gamma=gamma, batch_size=batch_size,
+                             generator=generator):
+        pass
     model.eval()
     for p in model.parameters():
         p.requires_grad_(False)
