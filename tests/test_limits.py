@@ -164,3 +164,15 @@ def test_progress_on_request_only(tmp_path):
     assert code == 0 and "region" in err and json.loads(out)["regions"] == 21
     code, out, err = cli("regions", p)
     assert code == 0 and err == ""
+
+
+def test_knots_in_small_chunks_are_the_same(monkeypatch):
+    from exactrelu.analysis import pl1d
+    deep = Net([([[1], [-1], [2]], [F(-1, 3), F(1, 2), F(-1, 5)]),
+                ([[1, -1, 1], [2, 1, -1], [-1, 1, 1]], [F(-1, 7), F(1, 9), F(-1, 4)]), ([[1, -2, 1]], [0])])
+    whole = pl1d.knots((deep,), F(-2), F(2))
+    vals = pl1d.values(deep, whole)
+    monkeypatch.setattr(pl1d, "CHUNK_ENTRIES", 1)           # two points a chunk, one of them shared
+    assert pl1d.knots((deep,), F(-2), F(2)) == whole and pl1d.values(deep, whole) == vals
+    assert vals == [deep((x,))[0] for x in whole]
+    assert len(whole) <= pl1d.knot_bound((deep,), F(-2), F(2))

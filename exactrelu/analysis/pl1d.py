@@ -90,7 +90,14 @@ class _LimbNet:
         for l, C in enumerate(self.mats[:upto + 1]):
             Z = np.empty((K, len(xs), C.shape[1]), dtype=np.int64)
             for m in range(K):
-                Z[m] = (X[m].astype(np.float64) @ C).astype(np.int64)
+                Xm = X[m].astype(np.float64)
+                if C.shape[0] <= 4:   # (p, q, s) into the first layer: broadcasting beats a threaded BLAS call
+                    P = Xm[:, :1] * C[0]
+                    for i in range(1, C.shape[0]):
+                        P += Xm[:, i:i + 1] * C[i]
+                else:
+                    P = Xm @ C
+                Z[m] = P.astype(np.int64)
             for m in range(K - 1):           # carries: limbs back into [0, 2^b)
                 c = Z[m] >> b
                 Z[m] -= c << b
@@ -148,8 +155,9 @@ def pre_activations(net: Net, upto: int, xs) -> np.ndarray:
 
 
 #: Points per chunk are chosen so that one chunk's limb arrays hold about this many int64 entries
-#: per limb (memory stays bounded however many knots there are).
-CHUNK_ENTRIES = 1 << 21
+#: per limb (memory stays bounded however many knots there are; measured on a 1-10000-1 net,
+#: 2^18 is 1.7x faster than 2^21, which leaves the caches).
+CHUNK_ENTRIES = 1 << 18
 
 
 def _chunks(n_points: int, width: int):
