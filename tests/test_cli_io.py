@@ -191,3 +191,10 @@ def test_bump_to_stdout(tmp_path):
     assert not os.path.exists("-")
     code, out, err = cli(*args, "-o", "-", "--json")
     assert code == 2 and out == "" and "--json" in err and err.count("\n") == 1
+
+
+def test_plot_of_values_beyond_float64_is_refused_not_a_crash(tmp_path):
+    net = _write(tmp_path / "net.json", _relu_scale(fmt(W6000)))
+    code, out, err = cli("regions", net, "--plot", tmp_path / "r.png")
+    assert code == 2 and "--plot" in err and "float64" in err and err.count("\n") == 1, err
+    assert not (tmp_path / "r.png").exists()

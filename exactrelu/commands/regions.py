@@ -8,7 +8,7 @@ from pathlib import Path
 from ._args import count, seconds
 from ..errors import InputError
 from ..io import load_net, parse_box, write_atomic
-from ..numbers import fmt
+from ..numbers import fmt, to_float
 from ..progress import add_option as add_progress_option, wanted as progress_wanted
 
 HELP = ("count a network's activation regions (cells of constant activation pattern) over a box, exactly; "
@@ -66,7 +66,10 @@ def plot(net, regions, box, path, fmt_name="png", n_pieces=None):
     what = f"{len(regions)} activation regions" + (f", {n_pieces} linear pieces" if n_pieces is not None else "")
     if net.input_dim == 1:
         pts = sorted({v[0] for r in regions for v in r.vertices})
-        ax.plot([float(t) for t in pts], [float(net((t,))[0]) for t in pts], "-k", lw=1)
+        ys = [to_float(net((t,))[0]) for t in pts]
+        if not all(map(math.isfinite, ys + [to_float(t) for t in pts])):
+            raise InputError(f"--plot: values beyond the float64 range cannot be drawn ({path})")
+        ax.plot([float(t) for t in pts], ys, "-k", lw=1)
         for t in pts:
             ax.axvline(float(t), color="0.85", lw=0.5, zorder=0)
         ax.set_xlabel("x")
