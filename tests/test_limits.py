@@ -102,8 +102,12 @@ def test_sup_reason_names_the_users_time_limit():
 
 def test_knots_obey_max_regions():
     assert sup(_comb(20)).stats["knots"] == 22
+    with pytest.raises(InputError, match="at least 21 linear regions .* max_regions=5"):
+        sup(_comb(20), max_regions=5)        # refused up front: the first layer shows 21 pieces
+    deep = Net([([[1]], [0]), ([[1]] * 30, [F(-k, 31) for k in range(1, 31)]), ([[1] * 30], [0])])
+    assert sup(deep).stats["knots"] == 32
     with pytest.raises(LimitReached, match="max_regions=5 reached"):
-        sup(_comb(20), max_regions=5)
+        sup(deep, max_regions=5)             # only the second layer shows the 31 pieces
 
 
 def test_knots_beyond_the_memory_budget_are_refused_up_front():

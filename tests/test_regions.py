@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 
 from exactrelu import InputError, LimitReached, Net
-from exactrelu.analysis.regions import count_pieces, count_regions, linear_regions, lipschitz, pieces
+from exactrelu.analysis.regions import (count_pieces, count_regions, least_regions, linear_regions, lipschitz,
+                                        pieces)
 from exactrelu.strategies import nets, rationals
 
 from test_sup import pl_knots_1d
@@ -112,9 +113,24 @@ def test_limits_raise():
     net = Net([([[1, 2], [-1, 1], [3, -1]], [F(-1, 2), 0, F(1, 4)]), ([[1, 1, -1]], [0])])
     assert count_regions(net) > 1
     with pytest.raises(LimitReached):
-        count_regions(net, max_regions=1)
-    with pytest.raises(LimitReached):
         lipschitz(net, time_limit=0)
+    # the first layer shows one crossing hyperplane only; the second layer's 3 show up on the way
+    deep = Net([([[1, 1]], [0]), ([[1], [2], [4]], [-1, -1, -1]), ([[1, -1, 1]], [0])])
+    assert least_regions(deep, [(0, 1), (0, 1)]) == 1 and count_regions(deep) == 4
+    with pytest.raises(LimitReached, match="max_regions=2 reached"):
+        count_regions(deep, max_regions=2)
+
+
+def test_too_many_regions_are_refused_up_front():
+    # 3 distinct first-layer hyperplanes cross [0,1]^2 (x1 + 2 x2 = 1/2 twice, scaled): at least 4 regions
+    net = Net([([[1, 2], [-2, -4], [1, -1], [0, 1]], [F(-1, 2), 1, 0, F(-1, 3)]), ([[1, 1, 1, 1]], [0])])
+    assert least_regions(net, [(0, 1), (0, 1)]) == 4 <= count_regions(net)
+    with pytest.raises(InputError, match="at least 4 activation regions .* max_regions=3"):
+        count_regions(net, max_regions=3)
+    # on the segment x2 = 1/3 the fourth neuron is constant and x1 - x2 = 0 crosses at x1 = 1/3 ...
+    seg = [(F(0), F(1)), (F(1, 3), F(1, 3))]
+    assert least_regions(net, seg) == 2     # ... and x1 + 2 x2 = 1/2 is x1 = -1/6, outside the segment
+    assert count_regions(net, seg) == 2
 
 
 @pytest.mark.parametrize("call", [lambda: lipschitz(ABS, norm="l3"), lambda: count_regions(ABS, [(1, 0)]),

@@ -42,7 +42,7 @@ from ..progress import Progress
 from .lp import box_max, box_min, interior_point, lp_max
 from .sup import _as_box, _ratio
 
-__all__ = ["Region", "LipschitzResult", "linear_regions", "count_regions", "count_pieces", "pieces",
+__all__ = ["Region", "LipschitzResult", "linear_regions", "least_regions", "count_regions", "count_pieces", "pieces",
            "lipschitz", "DEFAULT_MAX_REGIONS"]
 
 DEFAULT_MAX_REGIONS = 100_000
@@ -281,7 +281,8 @@ def linear_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_
     """Yield the activation regions of ``net`` that meet ``box`` (default the net's domain).
 
     Raises LimitReached (after yielding ``max_regions`` regions, or when ``time_limit`` seconds
-    pass, checked before every neuron is decided) rather than stopping silently.  ``progress``:
+    pass, checked before every neuron is decided) rather than stopping silently, and InputError
+    up front when :func:`least_regions` already exceeds ``max_regions``.  ``progress``:
     count the regions on a bar on stderr (:mod:`exactrelu.progress`).
 
     >>> f = Net([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])   # |x|
@@ -291,6 +292,10 @@ def linear_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_
     if not isinstance(net, Net):
         raise InputError(f"net={net!r} must be a Net")
     box = _as_box(box, (net,))
+    least = least_regions(net, box)
+    if max_regions is not None and least > max_regions:
+        raise InputError(f"at least {least} activation regions ({least - 1} distinct first-layer hyperplanes "
+                         f"cross the box); the limit is max_regions={max_regions}")
     import sys
     old = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old, 20_000))
@@ -300,6 +305,24 @@ def linear_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_
     finally:
         bar.close()
         sys.setrecursionlimit(old)
+
+
+def least_regions(net: Net, box) -> int:
+    """A lower bound on the number of activation regions, from the first layer alone: 1 + the number
+    of distinct hyperplanes of first-layer neurons (restricted to the box's affine hull) that cross
+    the box's relative interior, since each such hyperplane splits at least one region in two."""
+    if net.depth < 2:
+        return 1
+    free = _free_axes(box)
+    planes = set()
+    for row, b in zip(net.layers[0].weight, net.layers[0].bias):
+        z = [row[i] for i in free] + [b + sum((row[i] * box[i][0] for i in range(len(box)) if i not in free), _ZERO)]
+        fbox = [box[i] for i in free]
+        if not (box_min(z, fbox) < 0 < box_max(z, fbox)):
+            continue
+        lead = next(abs(a) for a in z if a)
+        planes.add(tuple(a / lead for a in z) if next(a for a in z if a) > 0 else tuple(-a / lead for a in z))
+    return 1 + len(planes)
 
 
 def count_regions(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_limit=None) -> int:

@@ -362,7 +362,7 @@ def _limits(kw):
 
 def _knot_budget(nets, box, limits, memory_limit):
     """The largest knot count the limits allow; refuses (InputError) up front a problem whose
-    first-layer breakpoints alone exceed the memory budget."""
+    first-layer breakpoints alone exceed the memory budget or max_regions."""
     (lo, hi), = box
     neurons = max(sum(sum(n.widths) for n in nets), 1)
     first = {-b / w for n in nets if n.depth > 1 for row, b in zip(n.layers[0].weight, n.layers[0].bias)
@@ -374,6 +374,9 @@ def _knot_budget(nets, box, limits, memory_limit):
                          f"{least * neurons * KNOT_NEURON_BYTES / 1e9:.2g} GB; the memory budget is "
                          f"{memory_limit / 1e9:.2g} GB (memory_limit, --memory-limit)")
     by_regions = None if limits.get("max_regions") is None else limits["max_regions"] + 1
+    if by_regions is not None and least > by_regions:
+        raise InputError(f"at least {least - 1} linear regions (first-layer breakpoints inside the box); the "
+                         f"limit is max_regions={limits['max_regions']}")
     return by_memory, by_regions
 
 

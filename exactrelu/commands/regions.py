@@ -32,7 +32,8 @@ def add_arguments(p):
     p.add_argument("--plot", metavar="FILE",
                    help="draw the function over the box with the region edges (d <= 2; .png, .pdf or .svg; "
                         "needs matplotlib)")
-    p.add_argument("--json", action="store_true", help='print {"regions": n, ["pieces": m,] "box": [...], "exact": true}')
+    p.add_argument("--json", action="store_true",
+                   help='print {"regions": n, ["pieces": m,] "box": [...], "exact": true}')
     add_progress_option(p)
 
 
