@@ -180,3 +180,24 @@ def test_knots_in_small_chunks_are_the_same(monkeypatch):
     assert pl1d.knots((deep,), F(-2), F(2)) == whole and pl1d.values(deep, whole) == vals
     assert vals == [deep((x,))[0] for x in whole]
     assert len(whole) <= pl1d.knot_bound((deep,), F(-2), F(2))
+
+
+def test_cli_regions_deadline_stops_a_long_lp(tmp_path, monkeypatch):
+    net = Net([([[1, 2], [-1, 1], [3, -1]], [F(-1, 2), 0, F(1, 4)]), ([[1, 1, -1]], [0])])
+    p = tmp_path / "net.json"
+    save_net(net, p)
+    real = regions_mod.lp_max
+
+    def slow(*a, **k):
+        _busy(5)                             # one LP far longer than the limit, no check inside it
+        return real(*a, **k)
+    monkeypatch.setattr(regions_mod, "lp_max", slow)
+    code, out, err = cli("regions", p, "--time-limit", "0.1")
+    assert code == 3 and "limit reached: regions: time_limit=0.1s" in err and out == ""
+
+
+def test_cli_replay_refuses_progress(tmp_path):
+    p = tmp_path / "comb.json"
+    save_net(_comb(3), p)
+    code, _, err = cli("sup", p, "--replay", p, "--progress")
+    assert code == 2 and "--progress" in err

@@ -9,7 +9,7 @@ from ._args import count, seconds
 from ..errors import InputError
 from ..io import load_net, parse_box, write_atomic
 from ..numbers import fmt, to_float
-from ..progress import add_option as add_progress_option, wanted as progress_wanted
+from ..progress import add_option as add_progress_option, deadline, wanted as progress_wanted
 
 HELP = ("count a network's activation regions (cells of constant activation pattern) over a box, exactly; "
         "--pieces: its linear pieces; --plot: draw the function (d <= 2)")
@@ -106,8 +106,24 @@ def plot(net, regions, box, path, fmt_name="png", n_pieces=None):
         plt.close(fig)
 
 
-def run(args) -> int:
+def _count(net, box, args, bar):
+    """(regions kept for the plot, number of regions, number of pieces or None)."""
     from ..analysis.regions import linear_regions, pieces
+    if args.pieces:
+        groups = pieces(net, box, max_regions=args.max_regions, time_limit=args.time_limit,
+                        vertices=bool(args.plot), progress=bar)
+        regions = [r for g in groups for r in g]
+        return regions, len(regions), len(groups)
+    regions, n = [], 0
+    for r in linear_regions(net, box, max_regions=args.max_regions, time_limit=args.time_limit,
+                            vertices=bool(args.plot), progress=bar):
+        n += 1
+        if args.plot:
+            regions.append(r)
+    return regions, n, None
+
+
+def run(args) -> int:
     net = load_net(args.net)
     box = parse_box(args.box, net.input_dim) if args.box is not None else net.box()
     if args.max_regions < 1:
@@ -122,20 +138,9 @@ def run(args) -> int:
                              f"plots need a full-dimensional box")
         fmt_name = _plot_format(args.plot)
     bar = progress_wanted(args.progress, json=args.json)
-    n_pieces = None
-    if args.pieces:
-        groups = pieces(net, box, max_regions=args.max_regions, time_limit=args.time_limit,
-                        vertices=bool(args.plot), progress=bar)
-        regions = [r for g in groups for r in g]
-        n_pieces = len(groups)
-        n = len(regions)
-    else:
-        regions, n = [], 0
-        for r in linear_regions(net, box, max_regions=args.max_regions, time_limit=args.time_limit,
-                                vertices=bool(args.plot), progress=bar):
-            n += 1
-            if args.plot:
-                regions.append(r)
+    # the search checks its time before every neuron; the deadline also stops a single long LP
+    with deadline(args.time_limit + 1.0, f"regions: time_limit={args.time_limit:g}s"):
+        regions, n, n_pieces = _count(net, box, args, bar)
     if args.plot:
         plot(net, regions, box, args.plot, fmt_name, n_pieces)
     if args.json:
