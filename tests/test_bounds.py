@@ -336,3 +336,25 @@ def test_compare_values_within_tiny_distance_of_each_other(k):
     assert above.compare(1) == 1 and below.compare(1) == -1 and above.compare(above) == 0
     root = PowerProduct.of(F(2**k + 1, 2**k), F(1, 3)) * PowerProduct.of(3, F(1, 2))   # vs sqrt(3)
     assert root > PowerProduct.of(3, F(1, 2)) and not root.is_one()
+
+
+@pytest.mark.parametrize("b, e", [(F(3, 2), F(1, 15013)), (F(2, 7), F(-5, 15013)), (F(10**30 + 1), F(7, 16001))])
+def test_roots_of_large_degree_are_certified(b, e):
+    # degree D above 2^20 / prec: mpmath candidate, proved by directed powers (checked here exactly)
+    (ml, el), (mh, eh) = PowerProduct.of(b, e)._dyadic(64)
+    lo, hi = bd._dy_fraction(ml, el), bd._dy_fraction(mh, eh)
+    D, P = e.denominator, e.numerator
+    target = b ** P
+    assert lo ** D <= target <= hi ** D
+    assert hi - lo < lo * F(1, 2**60)
+    assert bd._dy_root((3, 0), 15013, 72, False) != bd._dy_root((3, 0), 15013, 72, True)
+
+
+@pytest.mark.parametrize("factor", [F(101, 100), F(99, 100), F(2), F(1, 3), F(2**200), F(1, 2**200)])
+def test_root_search_proves_its_ends_whatever_the_guess(factor):
+    D, x = 15013, (3, 0)                                    # 3^(1/D)
+    r, f = bd._root_guess(x, D, 72)
+    bad = (int(r * factor), f)                              # a guess off by `factor`
+    lo = bd._dy_fraction(*bd._dy_root_checked(x, D, 72, False, bad))
+    hi = bd._dy_fraction(*bd._dy_root_checked(x, D, 72, True, bad))
+    assert lo ** D <= 3 <= hi ** D

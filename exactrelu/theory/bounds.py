@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import InputError, LimitReached
-from ..numbers import fmt, int_text, iroot_floor, log10 as _log10, shown, to_integer, to_positive, to_rational
+from ..numbers import approx, fmt, int_text, iroot_floor, log10 as _log10, shown, to_integer, to_positive, to_rational
 
 __all__ = ["INF", "PowerProduct", "parse_exponent", "exponent_text", "check_params",
            "omega", "general_error", "general_samples", "linf_samples", "linf_samples_pp", "linf_error",
@@ -109,7 +109,8 @@ def _bits(x: Fraction) -> int:
 
 def _guard(bits: float, what: str) -> None:
     if bits > MAX_BITS:
-        raise LimitReached(f"{what}: the exact value needs about {int(bits):,} bits "
+        n = int(bits)
+        raise LimitReached(f"{what}: the exact value needs about {f'{n:,}' if n < 10**18 else approx(n, 3)} bits "
                            f"(limit {MAX_BITS:,}); only log10 is available")
 
 
@@ -152,12 +153,25 @@ def _dy_div(x, y, prec: int, up: bool):
     return _dy_trunc(q, x[1] - y[1] - s, prec, up)
 
 
+def _dy_cmp(x, y) -> int:
+    """Sign of x - y for dyadics (m, e) with m >= 1."""
+    (a, e), (b, f) = x, y
+    ta, tb = a.bit_length() + e, b.bit_length() + f  # 2^(t-1) <= value < 2^t
+    if ta != tb:
+        return 1 if ta > tb else -1
+    a, b = (a << (e - f), b) if e >= f else (a, b << (f - e))
+    return (a > b) - (a < b)
+
+
 def _dy_root(x, D: int, prec: int, up: bool):
-    """x^(1/D), rounded down or up, by an exact integer root of a scaled mantissa."""
+    """x^(1/D), rounded down or up: an exact integer root of a scaled mantissa, or, for a degree
+    whose scaled mantissa would pass 2^20 bits, a candidate from mpmath that a directed power
+    proves (r^D <= x for the lower end, >= x for the upper), moved outwards until it does."""
     if D == 1:
         return x
     m, e = x
-    _guard(prec * D, "enclosure of a root")
+    if prec * D > 1 << 20:
+        return _dy_root_checked(x, D, prec, up)
     t = max(0, prec * D - m.bit_length())
     t += (e - t) % D  # e - t divisible by D
     r, exact = _iroot_exact(m << t, D)
@@ -169,6 +183,38 @@ def _dy_root(x, D: int, prec: int, up: bool):
 def _mp(x: Fraction):
     import mpmath
     return mpmath.mpf(x.numerator) / x.denominator
+
+
+def _root_guess(x, D: int, prec: int):
+    """(r, f) with r 2^f near x^(1/D), r of about prec bits (mpmath; a search, not a proof)."""
+    import mpmath
+    m, e = x
+    with mpmath.workprec(prec + 64 + abs(e).bit_length()):
+        lg = (mpmath.log(m) + e * mpmath.log(2)) / (D * mpmath.log(2))  # log2 of the root
+        f = int(mpmath.floor(lg)) - prec
+        return int(mpmath.floor(mpmath.power(2, lg - f))), f
+
+
+def _dy_root_checked(x, D: int, prec: int, up: bool, guess=None):
+    """The end of x^(1/D) that a directed power proves, starting from ``guess`` (or _root_guess)
+    and moving outwards, by steps growing 16-fold, until the proof holds."""
+    r, f = guess or _root_guess(x, D, prec)
+    step = 1
+    while True:
+        if up or step < r:
+            cand = (r + step, f) if up else (r - step, f)
+        else:  # below the guess by more than itself: halve until the proof holds
+            cand, f = (1, f), f - 1
+        power = _dy_pow_dyadic(cand, D, prec, not up)
+        if (_dy_cmp(power, x) <= 0) if not up else (_dy_cmp(power, x) >= 0):
+            return _dy_trunc(*cand, prec, up)
+        step *= 16
+
+
+def _dy_pow_dyadic(x, k: int, prec: int, up: bool):
+    """(m 2^e)^k = m^k 2^(e k), m^k by directed truncated powers."""
+    pm, pe = _dy_pow(x[0], k, prec, up)
+    return pm, pe + x[1] * k
 
 
 def _dy_sign1(m: int, e: int) -> int:
