@@ -4,7 +4,9 @@ Every bound here is a product of powers of positive rationals with rational expo
 ``coef * prod b_i ** e_i``.  :class:`PowerProduct` holds such a number exactly: it says
 whether the value is rational (and gives it), decides comparisons exactly, and encloses
 an irrational value in ``[lo, hi]`` with rational ends computed from exact integer roots
-of scaled integers.  Floats appear only in :meth:`PowerProduct.log10`, for printing.
+of scaled integers (or, for roots of large degree, by directed dyadic powers).  Floats and
+mpmath appear only in :meth:`PowerProduct.log10`, for printing, and in the starting guess of
+such a root, which the exact powers then prove or move.
 
 Theorems (sources in the notes ``reference/paper-berner-grohs-voigtlaender.md``):
 
