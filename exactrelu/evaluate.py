@@ -41,7 +41,7 @@ Measured alternatives
 ---------------------
 Process CPU time, BLAS on one thread, on the project's 2-core machine (shared, so CPU time
 rather than wall time); ref-net and ref-net-nondyadic of
-``shared/reference/performance-baselines.md``; Fractions in, Fractions out.
+docs/benchmarks.md (built by bench/exact_eval.py); Fractions in, Fractions out.
 
 ====================================================  ===============  ==================
 design                                                ref-net, 10^5    nondyadic, 2000

@@ -1,4 +1,4 @@
-"""exactrelu bump: write the bump network phi_y (notes §3.2 [R], slides [S]) to a file."""
+"""exactrelu bump: write the bump network phi_y (slides [S]; construction in docs/derivations.md, section 2) to a file."""
 from __future__ import annotations
 
 import json

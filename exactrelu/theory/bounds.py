@@ -8,7 +8,8 @@ of scaled integers (or, for roots of large degree, by directed dyadic powers).  
 mpmath appear only in :meth:`PowerProduct.log10`, for printing, and in the starting guess of
 such a root, which the exact powers then prove or move.
 
-Theorems (sources in the notes ``reference/paper-berner-grohs-voigtlaender.md``):
+Theorems (Berner, Grohs, Voigtlaender, ICLR 2023, as stated on its slides [S]; the derivations
+are in docs/derivations.md, sections 5 and 9):
 
 * :func:`general_error`, :func:`general_samples`: the general lower bound, Theorem 2.2
   (slides [S], numbering per [K]), for all ``p, q`` in ``[1, inf]`` and integer
@@ -613,7 +614,7 @@ def omega(d, L, c, B=None, q=INF, s=None, *, omega_ge2=OMEGA_GE2, omega_lt2=OMEG
     ``Omega = omega_lt2 * c^L * s^(1-2/q) / omega_lt2_base^(2/q)`` if q < 2, and
     ``Omega = omega_ge2 * c^L * B^((L-1)(1-2/q))`` if q >= 2 (2/inf = 0).
     ``branch`` ("lt2" or "ge2") evaluates one formula regardless of q, e.g. the q < 2
-    formula at q = 2 to obtain the limit q -> 2^- (notes section 7 item 9).
+    formula at q = 2 to obtain the limit q -> 2^- (docs/derivations.md, section 10).
     """
     P = check_params(d, L, c, B, INF, q, s)
     tq = 2 * _inv(P.q)  # 2/q
@@ -704,7 +705,7 @@ def upper_samples(d, L, c, eps, B=None, *, upper=UPPER) -> Fraction:
     """Upper bound (slides [S]): ``m = c^(dL) (3d)^(d(L-2)) (upper d^2/eps)^d`` samples suffice.
 
     For ``B`` other than ``3d`` the same argument (piecewise-constant interpolation with error
-    ``Lip sqrt(d) m^(-1/d)``, §4.2 of the notes) gives ``(c^L d B^(L-1)/eps)^d`` [R]."""
+    ``Lip sqrt(d) m^(-1/d)``, docs/derivations.md section 5) gives ``(c^L d B^(L-1)/eps)^d`` [R]."""
     return upper_samples_pp(d, L, c, eps, B, upper=upper).exact()
 
 
