@@ -14,11 +14,11 @@ $(VENV)/.verify: pyproject.toml
 	touch $@
 
 $(VENV)/.test: $(VENV)/.verify
-	$(PIP) -e '.[test,plot,train]'
+	$(PIP) -e '.[test,plot,train,dist]'
 	touch $@
 
 $(VENV)/.mutation: $(VENV)/.test
-	$(PIP) -e '.[test,plot,train,mutation]'
+	$(PIP) -e '.[test,plot,train,dist,mutation]'
 	touch $@
 
 verify: $(VENV)/.verify

@@ -34,7 +34,7 @@ def run_sweep(spec, store: Store, *, workers: int = 1, ray_address=None, use_ray
     store.add_spec(spec)
     left = store.status(spec.hash)["counts"]["left"]
     owner = owner_id()
-    started = 0
+    started, tried = 0, set()          # a run that fails is retried by the next sweep, not by this one
     with Progress(f"sweep {spec.name}", total=left, enabled=progress, unit="run") as bar:
         def record(p, outcome):
             kind, res = outcome
@@ -57,9 +57,10 @@ def run_sweep(spec, store: Store, *, workers: int = 1, ray_address=None, use_ray
             nonlocal started
             if max_runs is not None and started >= max_runs:
                 return None
-            p = store.claim(spec.hash, owner)
+            p = store.claim(spec.hash, owner, skip=tried)
             if p is not None:
                 started += 1
+                tried.add(p["key"])
             return p
 
         if use_ray:
