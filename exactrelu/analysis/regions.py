@@ -394,7 +394,9 @@ def pieces(net: Net, box=None, *, max_regions=DEFAULT_MAX_REGIONS, time_limit=No
     """The linear pieces of ``net`` over ``box``: lists of activation regions, neighbouring regions
     (a common boundary of dimension k - 1, k = the number of non-degenerate axes of the box) with
     the same affine map on the box merged, transitively.  Exact (LPs in Fractions)."""
-    box = _as_box(box, (net,)) if isinstance(net, Net) else box
+    if not isinstance(net, Net):
+        raise InputError(f"net={net!r} must be a Net")
+    box = _as_box(box, (net,))
     t0 = time.perf_counter()
     regions = list(linear_regions(net, box, max_regions=max_regions, time_limit=time_limit, vertices=vertices,
                                   progress=progress))

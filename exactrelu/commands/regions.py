@@ -27,7 +27,9 @@ def add_arguments(p):
     p.add_argument("--box", help="box (default: the net's domain, else [0,1]^d)")
     p.add_argument("--pieces", action="store_true",
                    help="also count the linear pieces: neighbouring activation regions with the same affine map merged")
-    p.add_argument("--max-regions", type=count, default=100_000, help="stop (exit 3) beyond this many regions")
+    p.add_argument("--max-regions", type=count, default=100_000,
+                   help="stop (exit 3) beyond this many regions; refused up front (exit 2) when the first layer "
+                        "alone shows more")
     p.add_argument("--time-limit", type=seconds, default=600.0, help="stop (exit 3) after this many seconds")
     p.add_argument("--plot", metavar="FILE",
                    help="draw the function over the box with the region edges (d <= 2; .png, .pdf or .svg; "
