@@ -263,3 +263,12 @@ def test_cli_plot_shows_the_function_not_flat_regions(tmp_path):
     h, w = img.shape[:2]
     crop = img[int(0.35 * h):int(0.65 * h), int(0.3 * w):int(0.5 * w), :3].reshape(-1, 3)
     assert len(np.unique(np.round(crop, 3), axis=0)) > 10     # a colour map of values, not one colour
+
+
+def test_cli_plot_of_values_beyond_float64_is_refused(tmp_path):
+    pytest.importorskip("matplotlib")
+    from helpers import cli
+    big = Net([([[F(10) ** 200, 0], [0, 1]], [0, 0]), ([[F(10) ** 200, 1]], [0])])   # 10^400 x1 + x2
+    p = _write_net(tmp_path, big)
+    code, _, err = cli("regions", p, "--plot", tmp_path / "big.png")
+    assert code == 2 and "float64" in err and not (tmp_path / "big.png").exists()

@@ -83,7 +83,10 @@ def plot(net, regions, box, path, fmt_name="png", n_pieces=None):
         X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
         P = np.stack([X.ravel(), Y.ravel()], 1)
         f64 = net.to_float64()
-        Z = np.concatenate([f64(P[k:k + 4096])[:, 0] for k in range(0, len(P), 4096)]).reshape(n, n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = np.concatenate([f64(P[k:k + 4096])[:, 0] for k in range(0, len(P), 4096)]).reshape(n, n)
+        if not (np.isfinite(Z).all() and np.isfinite([x0, x1, y0, y1]).all()):
+            raise InputError(f"--plot: values beyond the float64 range cannot be drawn ({path})")
         im = ax.imshow(Z, origin="lower", extent=(x0, x1, y0, y1), cmap="viridis", interpolation="nearest",
                        aspect="auto")     # a raster: small and fast in PDF and SVG too
         fig.colorbar(im, ax=ax, label="net(x)")
