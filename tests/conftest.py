@@ -4,14 +4,15 @@ import os
 import sys
 from pathlib import Path
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("dev", max_examples=20, deadline=None)
 settings.register_profile("thorough", max_examples=2000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("mutation", derandomize=True, deadline=None, max_examples=15,  # make mutation
+settings.register_profile("mutation", derandomize=True, deadline=None, max_examples=15,  # make mutation:
+                          phases=(Phase.explicit, Phase.reuse, Phase.generate),  # no shrinking
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.getenv("HYPOTHESIS_PROFILE", "ci"))
 
