@@ -349,3 +349,27 @@ def test_proof_fails_on_each_broken_hook(proof):
     assert any("exact error" in f and "> certified upper 0" in f for f in fails["experiments.sampled_below_certified"])
     assert any("replayed sup" in f and "misses the stored" in f for f in fails["experiments.sampled_below_certified"])
     assert any("missing from the resumed store" in f for f in fails["experiments.resume"])
+
+
+def test_uncertified_experiments_and_single_m_still_draw(tmp_path):
+    """Two experiments, one without certification and one with a sup that got no interval; one m each."""
+    pytest.importorskip("matplotlib")
+    runs = _hand_runs()
+    for r in runs:
+        r["params"]["certify"]["which"] = "none"
+        r["certified"] = None
+    other = _hand_runs()
+    for r in other:
+        r["params"]["d"] = 2
+        r["params"]["key"] += "-d2"
+        r["certified"].update(lower=None, upper=None, exact=False, reason="time_limit=1s reached")
+    doc = rep.build(runs + other)
+    one, two = doc["experiments"]
+    assert one["certified"] is None and "linf_cert" not in {r["metric"] for r in one["rates"]}
+    assert two["certified"]["no_interval"] == 8 and two["certified"]["ratio"]["all"]["runs"] == 0
+    assert all(r["minmax"] is None for r in two["rates"] if r["metric"] == "linf_cert")
+    assert all(f["a"] is None for f in one["fits"])          # one m: no fit
+    md = rep.markdown(doc)
+    assert "No run of this experiment was certified" in md and "no interval: time_limit=1s reached" in md
+    paths = rep.figure(doc, tmp_path)
+    assert [p.name for p in paths] == ["figure.png", "figure.pdf"] and all(p.stat().st_size > 0 for p in paths)
