@@ -1,0 +1,100 @@
+"""analysis/sup.py: tests that pin what mutation testing showed unpinned (docs/testing.md).
+
+Signs and their spellings, the up-front refusals of the d = 1 knot budget (memory, regions) at
+their exact thresholds, every limit reaching the branch and bound (and the reason it reports),
+the JSON of an interval result, min_over_box's box and message, and the search statistics.
+"""
+import random
+from fractions import Fraction as F
+
+import pytest
+
+from exactrelu.analysis import sup as S
+from exactrelu.errors import InputError, LimitReached
+from exactrelu.net import Net
+
+ABS = Net([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])      # |x|
+IDENT = Net([([[1], [-1]], [0, 0]), ([[1, -1]], [0])])   # x
+KINK = Net([([[1], [2]], [0, -1]), ([[1, -2]], [0])])    # breakpoints 0 and 1/2, 2 neurons
+MANY = Net([([[1]] * 20, [F(-k, 21) for k in range(1, 21)]), ([[1] * 20], [0])])
+
+
+def _random(dims, seed=3):
+    rng = random.Random(seed)
+    return Net([([[F(rng.randint(-8, 8), 8) for _ in range(dims[l])] for _ in range(dims[l + 1])],
+                 [F(rng.randint(-8, 8), 8) for _ in range(dims[l + 1])]) for l in range(len(dims) - 1)])
+
+
+NET2 = _random([2, 8, 8, 1])
+
+
+@pytest.mark.parametrize("sign, value", [("-", 1), ("min", 1), (-1, 1), ("max", F(1, 2)), ("+", F(1, 2)), (1, F(1, 2))])
+def test_sign_spellings(sign, value):
+    assert S.maximize(IDENT, [(-1, F(1, 2))], sign).value == value
+
+
+@pytest.mark.parametrize("sign", ["x", True, 2])
+def test_bad_sign_message(sign):
+    with pytest.raises(InputError) as e:
+        S.maximize(IDENT, [(-1, 1)], sign)
+    assert str(e.value) == f"sign={sign!r} must be 1, -1, 'max' or 'min'"
+
+
+def test_knot_memory_budget_threshold():
+    """3 knots (0, 1/2, 1) x 2 neurons x KNOT_NEURON_BYTES: accepted at exactly that budget."""
+    need = 3 * 2 * S.KNOT_NEURON_BYTES
+    assert S.sup(KINK, box=[(0, 1)], memory_limit=need).value == 1
+    with pytest.raises(InputError, match=r"^the kernel's replay of at least 3 knots x 2 neurons would need about"):
+        S.sup(KINK, box=[(0, 1)], memory_limit=need - 1)
+    assert S.sup(KINK, box=[(0, 1)], memory_limit=None).value == 1
+    with pytest.raises(InputError) as e:
+        S.maximize(MANY, memory_limit=1000)                      # maximize forwards memory_limit
+    assert str(e.value) == ("the kernel's replay of at least 22 knots x 20 neurons would need about 2.1e-05 GB; "
+                            "the memory budget is 1e-06 GB (memory_limit, --memory-limit)")
+
+
+def test_knot_region_budget():
+    with pytest.raises(InputError) as e:
+        S.sup(MANY, max_regions=5)
+    assert str(e.value) == "at least 21 linear regions (first-layer breakpoints inside the box); the limit is max_regions=5"
+    with pytest.raises(InputError, match=r"^at least 21 linear regions .* max_regions=20$"):
+        S.sup(MANY, max_regions=20)
+    assert S.sup(MANY, max_regions=21).exact                     # 22 knots, 21 regions: allowed
+
+
+def test_methods_reported():
+    assert S.maximize(ABS, [(-1, F(1, 2))]).stats["method"] == "knots"
+    assert S.maximize(_random([2, 40, 40, 1]), rel_gap=F(1, 10)).stats["method"] == "bnb"
+    r = S.sup(ABS, box=[(-1, 1)], method="regions")
+    assert r.stats["method"] == "cuts" and r.stats["boxes"] == 2   # one cut at 0 per sign
+
+
+def test_bnb_limits_reach_the_search():
+    r = S.sup(NET2, method="bnb", max_boxes=1)
+    assert not r.exact and r.reason == "max_boxes=1 reached"
+    r = S.sup(NET2, method="bnb", time_limit=0)
+    assert not r.exact
+    assert r.reason == "time_limit=0s: the search's share (0s) is spent, the rest is kept for the kernel's replay"
+    r = S.sup(NET2, method="bnb", rel_gap=F(1, 2))
+    assert not r.exact and r.reason == "rel_gap=1/2 reached" and r.upper - r.lower <= r.upper / 2
+    full = S.sup(NET2, method="bnb")
+    assert full.exact and full.reason is None and full.lower == full.upper == full.value
+    assert full.stats["boxes"] == full.stats["float_boxes"] > 1
+
+
+def test_interval_result_json():
+    r = S.sup(NET2, method="regions", max_regions=0)
+    assert not r.exact and r.reason == "max_regions=0 reached"
+    assert r.to_json() == {"lower": S.fmt(r.lower), "upper": S.fmt(r.upper),
+                           "witness": [S.fmt(v) for v in r.witness], "exact": False, "reason": "max_regions=0 reached"}
+    assert r.certificate["lower"] == S.fmt(r.lower) and r.certificate["upper"] == S.fmt(r.upper)
+
+
+def test_min_over_box_uses_its_box_and_names_the_interval():
+    assert S.min_over_box(IDENT, [(-1, F(1, 2))]) == (-1, (-1,))
+    assert S.max_over_box(IDENT, [(-1, F(1, 2))]) == (F(1, 2), (F(1, 2),))
+    r = S.maximize(NET2, None, -1, max_regions=0, max_boxes=0)
+    with pytest.raises(LimitReached) as e:
+        S.min_over_box(NET2, max_regions=0, max_boxes=0)
+    assert str(e.value) == (f"min_over_box: {r.reason}; certified interval for -min "
+                            f"[{S.fmt(r.lower)}, {S.fmt(r.upper)}]")
