@@ -38,6 +38,11 @@ def add_arguments(p):
     rep.add_argument("--spec", default=None, help="name of the spec to report (default: every run in the store)")
     rep.add_argument("--no-figures", action="store_true", help="tables only")
     rep.add_argument("--json", action="store_true", help="print the tables as JSON")
+    ill = sub.add_parser("illustrate", help="the 1-D sine illustration: a trained student's spikes, its sup certified")
+    ill.add_argument("-o", "--output", default="results/illustration", help="folder for the figure and numbers")
+    ill.add_argument("--quick", action="store_true", help="a smaller student trained briefly (about a minute)")
+    ill.add_argument("--gap", default="1/1000", help="stop when upper - lower <= gap * upper (default 1/1000)")
+    ill.add_argument("--json", action="store_true", help="print the numbers as JSON")
 
 
 def _store_path(args, spec) -> Path:
@@ -48,7 +53,7 @@ def _store_path(args, spec) -> Path:
 
 
 def run(args) -> int:
-    return {"run": _run, "status": _status, "report": _report}[args.action](args)
+    return {"run": _run, "status": _status, "report": _report, "illustrate": _illustrate}[args.action](args)
 
 
 def _run(args) -> int:
@@ -102,3 +107,8 @@ def _status(args) -> int:
 def _report(args) -> int:
     from ..experiments.report import report
     return report(args)
+
+
+def _illustrate(args) -> int:
+    from ..experiments.illustration import command
+    return command(args)
