@@ -29,7 +29,7 @@ import re
 import sys
 
 from . import __version__, commands
-from .errors import CertificateRejected, InputError, LimitReached
+from .errors import CertificateRejected, InputError, KernelLimit, LimitReached
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED", "EXIT_USAGE", "EXIT_LIMIT", "EXIT_INTERNAL"]
 
@@ -109,6 +109,9 @@ def main(argv=None) -> int:
     except InputError as e:
         sys.stderr.write(f"{verb}: error: {e}\n")
         return EXIT_USAGE
+    except KernelLimit as e:
+        sys.stderr.write(f"{verb}: limit reached: {e}; the certificate was set aside, nothing was proved\n")
+        return EXIT_LIMIT
     except CertificateRejected as e:
         sys.stderr.write(f"{verb}: certificate rejected: {e}\n")
         return EXIT_FAILED

@@ -5,7 +5,7 @@ it into a one-line message and exit code 2.  Nothing here imports anything else.
 """
 
 __all__ = ["ExactReluError", "InputError", "InvalidNet", "DomainMismatch",
-           "CertificateRejected", "LimitReached"]
+           "CertificateRejected", "KernelLimit", "LimitReached"]
 
 
 class ExactReluError(Exception):
@@ -26,6 +26,11 @@ class DomainMismatch(ExactReluError, TypeError):
 
 class CertificateRejected(ExactReluError):
     """The trusted kernel could not replay a certificate."""
+
+
+class KernelLimit(CertificateRejected):
+    """The kernel set a certificate aside at one of its own limits (numeral digits, tree depth): it
+    proved nothing either way.  A rejection (fail closed) that the command line reports as a limit."""
 
 
 class LimitReached(ExactReluError):

@@ -14,6 +14,7 @@ import difflib
 import json
 import os
 import stat
+import sys
 import tempfile
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +28,8 @@ __all__ = ["read_json", "load_net", "net_from_dict", "save_net", "load_points",
 
 
 #: The keys each object of the formats may have (DESIGN.md); any other key is refused.
+#: Deepest JSON nesting read (certificate trees: a few levels above the kernel's MAX_DEPTH = 5000 nodes).
+MAX_NESTING = 6_000
 NET_KEYS = ("format", "version", "input_dim", "layers", "domain")
 LAYER_KEYS = ("weight", "bias")
 POINTS_KEYS = ("points",)
@@ -70,15 +73,21 @@ def read_json(path) -> object:
         raise InputError(f"{path}: is a directory") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(f"{path}: cannot read ({e.__class__.__name__}: {e})") from None
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, MAX_NESTING + 1_000))   # certificate trees nest up to the kernel's depth
     try:
         return json.loads(text, parse_float=str, parse_int=_json_int, parse_constant=_no_constants,
                           object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise InputError(f"{path}: nested deeper than about {MAX_NESTING} levels (the reader's limit)") from None
     except InputError as e:
         raise InputError(f"{path}: {e}") from None
     except json.JSONDecodeError as e:
         raise InputError(f"{path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
-    except (ValueError, RecursionError) as e:  # e.g. an integer with too many digits
+    except ValueError as e:  # e.g. an integer with too many digits
         raise InputError(f"{path}: {e}") from None
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def net_from_dict(obj, where: str = "") -> Net:

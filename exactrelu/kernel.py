@@ -6,7 +6,8 @@ producer (fast, untrusted) hands over a certificate with every hint the check ne
 kernel only recomputes and compares.  Only the kernel creates :class:`Checked` results, and each one
 names what it is about (kind, box, sign, bounds).  :func:`replay` takes the claim kind the caller needs
 (and, for sups, the box and sign) and refuses any other.  Limits (a rejection, never a crash): numerals
-of at most ``MAX_DIGITS`` digits, trees of at most ``MAX_DEPTH`` nested nodes.
+of at most ``MAX_DIGITS`` digits, trees of at most ``MAX_DEPTH`` nested nodes (``KernelLimit``, a
+``CertificateRejected`` that proves nothing either way).
 
 Certificate kinds
 -----------------
@@ -25,7 +26,7 @@ from fractions import Fraction
 from math import lcm as _lcm
 from operator import mul as _mul
 
-from .net import CertificateRejected, Net
+from .net import CertificateRejected, KernelLimit, Net
 
 __all__ = ["evaluate", "Checked", "genuine", "check_eval", "check_max_le", "check_sup", "check_interval",
            "replay", "MAX_DEPTH"]
@@ -257,7 +258,7 @@ def _q(v, where: str) -> Fraction:
         return Fraction(v)
     m = _NUM.match(v) if isinstance(v, str) and len(v) <= 2 * MAX_DIGITS + 8 else None
     if m and max(len(m.group(2)), len(m.group(3) or "")) > MAX_DIGITS:
-        raise CertificateRejected(f"{where}: a numeral longer than {MAX_DIGITS} digits (the kernel's limit)")
+        raise KernelLimit(f"{where}: a numeral longer than {MAX_DIGITS} digits (the kernel's limit)")
     if not m or (m.group(3) is not None and not m.group(3).strip("0")):
         shown = v if not isinstance(v, str) or len(v) < 60 else v[:40] + f"... ({len(v)} characters)"
         raise CertificateRejected(f"{where}: {shown!r} is not an exact rational 'p/q'")
@@ -473,7 +474,7 @@ def _walk(st, node, path: str, U: Fraction) -> None:
     """Replay one node (recursively); raises CertificateRejected naming the node path."""
     st.depth += 1
     if st.depth > MAX_DEPTH:
-        raise CertificateRejected(f"{path[:60]}...: the tree is deeper than {MAX_DEPTH} nodes (the kernel's limit)")
+        raise KernelLimit(f"{path[:60]}...: the tree is deeper than {MAX_DEPTH} nodes (the kernel's limit)")
     _node(st, node, path, U)
     st.depth -= 1
 

@@ -14,10 +14,10 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import CertificateRejected, DomainMismatch, InputError, InvalidNet
+from .errors import CertificateRejected, DomainMismatch, InputError, InvalidNet, KernelLimit
 from .numbers import fmt, to_rational
 
-__all__ = ["Layer", "Net", "NetF64", "NetClass", "INF", "CertificateRejected",
+__all__ = ["Layer", "Net", "NetF64", "NetClass", "INF", "CertificateRejected", "KernelLimit",
            "DomainMismatch", "InputError", "InvalidNet"]
 
 INF = math.inf

@@ -189,3 +189,50 @@ def test_info_class_membership(files):
 def test_info_bad_class_is_a_usage_error(files, text, why):
     code, _, err = cli("info", files["abs"], "--class", text)
     assert code == 2 and why in err and err.count("\n") == 1
+
+
+# -- the kernel's limits are limits (exit 3), never crashes, never acceptances ----------------------
+
+def _deep_cert(files, depth):
+    c = json.loads(files["cert"].read_text())
+    node = {"ibp": True}
+    for k in range(depth, 0, -1):             # cuts at 2^-k nested in the lower halves: a valid tree
+        node = {"cut": 0, "at": f"1/{2 ** k}", "lo": node, "hi": {"ibp": True}}
+    c["trees"] = {"+": node, "-": {"ibp": True}}
+    path = files["dir"] / f"deep{depth}.json"
+    import sys
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(3 * depth)
+    try:
+        path.write_text(json.dumps(c))
+    finally:
+        sys.setrecursionlimit(old)
+    return path
+
+
+def test_deep_certificate_files_replay_up_to_the_kernel_depth(files):
+    from exactrelu import kernel
+    code, out, err = cli("sup", files["abs"], "--replay", _deep_cert(files, 3000))
+    assert code == 0 and out.startswith("ACCEPTED"), err
+    code, out, err = cli("sup", files["abs"], "--replay", _deep_cert(files, kernel.MAX_DEPTH + 10))
+    assert code == 3 and out == "" and "limit reached" in err and f"deeper than {kernel.MAX_DEPTH}" in err
+    assert "nothing was proved" in err and err.count("\n") == 1
+
+
+def test_a_numeral_beyond_the_kernel_limit_is_a_limit(files):
+    from exactrelu import kernel
+    from exactrelu.errors import CertificateRejected, KernelLimit
+    assert issubclass(KernelLimit, CertificateRejected)       # fail closed wherever rejections are caught
+    c = json.loads(files["cert"].read_text())
+    c["value"] = "2" * (kernel.MAX_DIGITS + 1) + "/3"
+    path = files["dir"] / "long.json"
+    path.write_text(json.dumps(c))
+    code, out, err = cli("sup", files["abs"], "--replay", path)
+    assert code == 3 and "longer than 100000 digits" in err
+
+
+def test_json_nesting_beyond_the_reader_limit_is_bad_input(files):
+    path = files["dir"] / "nest.json"
+    path.write_text("[" * 7000 + "]" * 7000)
+    code, _, err = cli("eval", files["abs"], path)
+    assert code == 2 and "nested deeper than" in err and err.count("\n") == 1

@@ -55,7 +55,7 @@ _REQUIRED = ("learner", "m", "d", "L", "c")
 
 def _replay(args) -> int:
     """--replay REPORT: the kernel re-checks the report's certificate; exit 0 defeated, 1 not or rejected."""
-    from ..errors import CertificateRejected
+    from ..errors import CertificateRejected, KernelLimit
     from ..io import read_json
     from ..learning.adversary import replay_certificate, trusted
     given = [o for o in _RUN_ONLY if getattr(args, o) not in (None, False)]
@@ -65,6 +65,8 @@ def _replay(args) -> int:
     cert = rep.get("certificate") if isinstance(rep, dict) and "certificate" in rep else rep
     try:
         out = replay_certificate(cert)
+    except KernelLimit:
+        raise                     # a limit of the kernel, not a refutation: exit 3 (cli)
     except CertificateRejected as e:
         print(json.dumps({"accepted": False, "reason": str(e)}) if args.json else f"REJECTED: {e}")
         return 1

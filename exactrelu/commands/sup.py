@@ -7,7 +7,7 @@ import json
 
 from ._args import count, seconds
 from ..progress import add_option as add_progress_option, wanted as progress_wanted
-from ..errors import CertificateRejected, InputError
+from ..errors import CertificateRejected, InputError, KernelLimit
 from ..io import load_net, parse_box, read_json, write_atomic
 from ..numbers import approx, fmt
 
@@ -63,6 +63,8 @@ def _replay(args, nets, f) -> int:
     cert = read_json(args.replay)
     try:
         checked = kernel.replay(nets, cert, expect=("sup", "sup_interval"), box=box, sign=args.sign)
+    except KernelLimit:
+        raise                     # a limit of the kernel, not a refutation: exit 3 (cli)
     except CertificateRejected as e:
         if args.json:
             print(json.dumps({"accepted": False, "reason": str(e)}))
