@@ -27,6 +27,12 @@ verify: $(VENV)/.verify
 test: $(VENV)/.test
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest exactrelu tests
 
+# Mutation testing (not part of `make test`; docs/testing.md).  MUTATION_ARGS, e.g.
+# "--sample 8 kernel bounds": every 8th mutant of those modules; default: every mutant of all four.
+MUTATION_ARGS ?=
+mutation: $(VENV)/.mutation
+	HYPOTHESIS_PROFILE=mutation $(PY) tests/mutation.py $(MUTATION_ARGS)
+
 bench: $(VENV)/.test
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/exact_eval.py
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/sup.py

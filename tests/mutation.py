@@ -5,6 +5,7 @@ module, then the killed percentage of each (docs/testing.md).
 
 MODULE is one of kernel, bounds, bumps, sup (default: all four).  ``--sample K`` runs every K-th
 mutant of each module in mutmut's name order (a fixed, uniform sample); the default runs all.
+Mutants killed in an earlier run are not rerun (``--again`` reruns them).
 The mutmut configuration (test selection, deselected tests) is ``[tool.mutmut]`` in
 pyproject.toml; mutmut runs each mutant against the tests of that selection that call the
 mutated function.  Results accumulate in mutants/ (git-ignored); delete it to start afresh.
@@ -61,6 +62,7 @@ def main(argv=None) -> int:
     ap.add_argument("modules", nargs="*", metavar="MODULE")
     ap.add_argument("--sample", type=int, default=1, help="run every K-th mutant (default 1: all)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="mutmut worker processes")
+    ap.add_argument("--again", action="store_true", help="rerun the mutants already killed too")
     args = ap.parse_args(argv)
     bad = [m for m in args.modules if m not in MODULES]
     if bad or args.sample < 1 or args.jobs < 1:
@@ -74,8 +76,14 @@ def main(argv=None) -> int:
     rows = []
     for m in modules:
         names = sorted(_meta(m))[::args.sample]
-        print(f"== {MODULES[m]}: {len(names)} mutants", flush=True)
-        _mutmut("run", "--max-children", str(args.jobs), *(names if args.sample > 1 else [_glob(m)]))
+        codes = _meta(m)
+        # a kill stays a kill while the function is unchanged (mutmut resets the results of a
+        # changed function, and tests are only added); everything else runs again
+        todo = names if args.again else [n for n in names if STATUS.get(codes.get(n)) != "killed"]
+        print(f"== {MODULES[m]}: {len(names)} mutants, {len(todo)} to run", flush=True)
+        if todo:
+            _mutmut("run", "--max-children", str(args.jobs),
+                    *(todo if len(todo) < len(codes) else [_glob(m)]))
         rows.append(score(m, names))
     print(f"\n{'module':34} {'killed':>7} {'timeout':>7} {'survived':>8} {'no tests':>8} {'total':>6}  killed %")
     for r in rows:
