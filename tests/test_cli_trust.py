@@ -236,3 +236,21 @@ def test_json_nesting_beyond_the_reader_limit_is_bad_input(files):
     path.write_text("[" * 7000 + "]" * 7000)
     code, _, err = cli("eval", files["abs"], path)
     assert code == 2 and "nested deeper than" in err and err.count("\n") == 1
+
+
+def test_sup_beyond_the_float64_range_needs_no_floats(tmp_path):
+    from exactrelu.analysis.sup import sup
+    from exactrelu.errors import InputError
+    big = F(10) ** 400
+    small = Net([([[big, 0], [0, 1]], [0, F(-1, 2)]), ([[1, 1]], [0])])       # relu(big x) + relu(y - 1/2)
+    r = sup(small)
+    assert r.exact and r.value == big + F(1, 2)
+    wide = Net([([[big, 0]] + [[1, k] for k in range(70)], [0] * 71), ([[1] + [0] * 70], [0])])   # 71 neurons
+    r = sup(wide, time_limit=30)
+    assert r.exact and r.value == big
+    with pytest.raises(InputError, match="beyond the float64 range"):
+        sup(wide, method="bnb")
+    path = tmp_path / "big.json"
+    save_net(wide, path)
+    code, out, err = cli("sup", path, "--json")
+    assert code == 0 and json.loads(out)["sup"] == "1" + "0" * 400, err

@@ -36,6 +36,7 @@ result is an interval ``[lower, upper]`` marked ``exact=False`` with the reason.
 """
 from __future__ import annotations
 
+import math
 import sys
 import time
 from dataclasses import dataclass, field
@@ -337,8 +338,11 @@ def _seed_best(nets, box, signs, n=2048, keep=4, seed=0):
     k[0] = 512
     lo = [lo for lo, _ in box]
     span = [hi - lo for lo, hi in box]
-    X = np.array([float(v) for v in lo]) + np.array([float(v) for v in span]) * (k / 1024)   # screening only
-    v = nets[0].to_float64()(X)[:, 0] - (nets[1].to_float64()(X)[:, 0] if len(nets) > 1 else 0)
+    try:
+        X = np.array([float(v) for v in lo]) + np.array([float(v) for v in span]) * (k / 1024)   # screening only
+        v = nets[0].to_float64()(X)[:, 0] - (nets[1].to_float64()(X)[:, 0] if len(nets) > 1 else 0)
+    except (InputError, OverflowError):   # beyond float64: no screening, the box centre is the seed
+        k, v = k[:1], np.zeros(1)
     best = [None, None]
     for s in signs:
         for r in np.argsort(-s * v)[:keep]:
@@ -450,9 +454,22 @@ def _cuts_first(nets) -> bool:
     return all(sum(1 for w in row if w) <= 1 for n in nets for row in n.layers[0].weight) and nets[0].depth > 1
 
 
+def _float_ok(nets) -> bool:
+    """Whether every parameter is within the float64 range (the float-guided search needs it)."""
+    return all(math.isfinite(_approx(v)) for n in nets for lay in n.layers for v in lay.entries())
+
+
+def _approx(v) -> float:
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf
+
+
 def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto", bar=None, memory_limit=None):
     """Run the search for each sign; returns (trees, lower, upper, witness, exact, reason, stats)."""
     bar = bar if bar is not None else Progress("", enabled=False)
+    floats_needed_ok = method == "auto"
     if method == "auto":
         if not prune:
             method = "regions"
@@ -477,6 +494,11 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto", bar=
             method = "bnb"
     if method == "knots":
         return _search_knots(nets, box, signs, limits, bar, memory_limit)
+    if method == "bnb" and not _float_ok(nets):
+        if not floats_needed_ok:
+            raise InputError("sup: a parameter lies beyond the float64 range, which the float-guided search "
+                             "(method 'bnb') needs; use method 'regions' (exact, no floats)")
+        method = "regions"          # auto: the exact region search needs no floats
     if method == "bnb":
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 20_000))
