@@ -178,6 +178,7 @@ def test_training_is_deterministic(trained):
 def test_cli_json_and_figure(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(il, "QUICK", replace(TINY, label="quick"))
     out = tmp_path / "ill"
+    out.mkdir()
     assert cli.main(["sweep", "illustrate", "--quick", "--json", "-o", str(out), "--gap", "1/100"]) == 0
     r = json.loads(capsys.readouterr().out)
     assert {"lower", "upper", "witness", "sampled", "ratio"} <= set(r)
@@ -197,7 +198,7 @@ def test_cli_human_output_says_quick(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(il, "QUICK", replace(TINY, label="quick"))
     assert cli.main(["sweep", "illustrate", "--quick", "-o", str(tmp_path)]) == 0
     text = capsys.readouterr().out
-    assert "quick" in text and "certified" in text and "sampled" in text and "factor" in text
+    assert "quick" in text and "certified" in text and "sampled" in text and "lower / sampled" in text
 
 
 @pytest.mark.parametrize("argv, what", [(["--gap", "0"], "--gap"), (["--gap", "1"], "--gap"),
@@ -213,9 +214,12 @@ def test_cli_bad_arguments_are_exit_2(argv, what, capsys):
     assert len(err) == 1 and what in err[0]
 
 
-def test_cli_output_that_is_a_file_is_exit_2(tmp_path, capsys):
-    f = tmp_path / "file"
-    f.write_text("x")
+@pytest.mark.parametrize("kind", ["file", "missing"])
+def test_cli_output_that_is_not_a_folder_is_exit_2(tmp_path, capsys, kind):
+    f = tmp_path / kind
+    if kind == "file":
+        f.write_text("x")
     assert cli.main(["sweep", "illustrate", "--quick", "-o", str(f)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and str(f) in err[0]
+    assert len(err) == 1 and str(f) in err[0] and ("folder" in err[0])
+    assert not (kind == "missing" and f.exists())
