@@ -184,7 +184,11 @@ class Net:
                             np.array([float(b) for b in lay.bias], dtype=np.float64))
                            for lay in self.layers])
         except OverflowError:
-            raise InputError("to_float64: a parameter is beyond the float64 range") from None
+            where = next((f"layer {l} {'weight' if k == 0 else 'bias'}" for l, lay in enumerate(self.layers)
+                          for k, vals in enumerate(([w for row in lay.weight for w in row], lay.bias))
+                          if any(abs(v) > 2 ** 1023 for v in vals)), "a parameter")
+            raise InputError(f"to_float64: {where} has an entry beyond the float64 range (about 1.8e308), "
+                             "which float evaluation (float learners, float-guided search, plots) cannot use") from None
 
     def to_dict(self) -> dict:
         """The DESIGN.md network file as a dict (numbers as exact text)."""
