@@ -13,9 +13,10 @@ without a break, once stopped after a few runs (``run_sweep(max_runs=k)``) and t
 * ``experiments.sampled_below_certified``: for every certified run, the exact error |S(x*) - T(x*)| at
   the stored arg-max test point x* (a float64 point, read exactly; S the exact Net of the saved
   float64 weights, T the exact teacher) is <= the stored certified upper bound, read as an exact
-  rational; the stored kernel statement names exactly the stored bounds; and for the first runs
-  (``REPLAY``) the certified sup is computed again from the saved weights and replayed by the kernel
-  here: its interval must meet the stored one (equal it, where both are exact).
+  rational; the stored kernel statement names exactly the stored bounds; and for the first runs of
+  each d (``REPLAY``: 4 with --quick, else 3) the certified sup is computed again from the saved
+  weights and replayed by the kernel here: its interval must meet the stored one (equal it, where both
+  are exact).
 * ``experiments.resume``: the interrupted-then-resumed store equals the uninterrupted one row for row:
   the same runs, all done, each checkpoint's metrics and arg-max point bit for bit, the batch size and
   the saved weights byte for byte, and the certified result bit for bit where both are exact (where
@@ -331,7 +332,8 @@ def check_certified(c, r, folder, replay):
     from exactrelu.learning.teacher_student import teacher
     from exactrelu.net import Net
     p, cert = r["params"], r["certified"]
-    tag = f"run {r['key']} (d={p['d']}, m={p['m']}, teacher {p['teacher_seed']}, {p['batch']['label']}, seed {p['seed']})"
+    tag = (f"run {r['key']} (d={p['d']}, m={p['m']}, teacher {p['teacher_seed']}, {p['batch']['label']}, "
+           f"seed {p['seed']})")
     box = tuple(DOMAINS[p["domain"]] for _ in range(p["d"]))
     if not c.check(cert["lower"] is not None and cert["upper"] is not None,
                    f"{tag}: no certified interval ({cert['reason']})"):

@@ -47,7 +47,7 @@ P_OF = {"l1": 1, "l2": 2, "linf": math.inf, "linf_cert": math.inf}
 READINGS = ("last", "reference")
 RATES = ("minmax", "minavg")
 #: the parameters that make up an algorithm; m, teacher_seed and seed index the cells; the rest is the experiment
-ALGO_KEYS = ("depth", "width", "standardize", "lr", "lr_final", "batch", "checkpoints")
+ALGO_KEYS = ("depth", "width", "standardize", "lr", "lr_final", "batch")
 INDEX_KEYS = ("m", "teacher_seed", "seed", "key")
 TABLES = ("specs", "runs", "spec_runs", "checkpoints", "certified")
 MAX_RUN_ROWS = 100      # the Markdown lists every run's certified interval up to this many runs
@@ -129,9 +129,11 @@ def _max(vals):
 
 
 def algorithm(p: dict, iteration: int | None = None) -> str:
-    """An algorithm's name, e.g. ``3x8 Adam 0.01->0.0001 bs1/5m x20`` (``reference`` reading: `` it1/2``)."""
+    """An algorithm's name, e.g. ``3x8 Adam 0.01->0.0001 bs1/5m x20`` (``reference`` reading: `` it1/2``);
+    it spells out every parameter of :data:`ALGO_KEYS` (the rates as their shortest round-trip text), so
+    two algorithms never share a name."""
     b = p["batch"]
-    name = f"{p['depth']}x{p['width']} Adam {p['lr']:g}->{p['lr_final']:g} {b['label']} x{b['epochs']}"
+    name = f"{p['depth']}x{p['width']} Adam {p['lr']!r}->{p['lr_final']!r} {b['label']} x{b['epochs']}"
     if not p["standardize"]:
         name += " raw-input"
     if iteration is not None:
@@ -244,7 +246,8 @@ def _experiment_report(e: str, runs: list[dict]) -> dict:
     teachers = sorted({r["params"]["teacher_seed"] for r in runs})
     lo, hi = DOMAINS[p0["domain"]]
     label = (f"d = {d}, domain [{lo}, {hi}]^{d}, teacher {p0['teacher_depth']}x{p0['teacher_width']}, "
-             f"{p0['test_points']} test points, {len(teachers)} teachers, {len(seeds)} training seeds")
+             f"{p0['test_points']} test points, {p0['checkpoints']} checkpoints, {len(teachers)} teachers, "
+             f"{len(seeds)} training seeds")
     return {"id": hashlib.sha256(e.encode()).hexdigest()[:8], "label": label, "d": d,
             "experiment": json.loads(e), "teachers": teachers, "seeds": seeds,
             "algorithms": sorted({algorithm(r["params"]) for r in runs}),
