@@ -47,6 +47,23 @@ def error_at(x: F, s: F):
         return abs(mp(s) - (mpmath.log(mpmath.sin(50 * mp(x)) + 2) + mpmath.sin(5 * mp(x))))
 
 
+def test_the_target_enclosures_contain_40_digit_values():
+    import random
+    rnd = random.Random(0)
+    with il._precision(il.PRECISION) as iv:
+        for _ in range(200):
+            c = F(rnd.randrange(-2**20, 2**20), 2**21)
+            d = c + F(rnd.randrange(1, 2**12), 2**rnd.randrange(12, 40))
+            X = il._enclose(iv, c, d)
+            fa, fb = il._ends(il.SINE.f_iv(X))
+            da, db = il._ends(il.SINE.df_iv(X))
+            with mpmath.workdps(40):
+                for x in (c, d, (c + d) / 2):
+                    t = mp(x)
+                    assert mp(fa) <= mpmath.log(mpmath.sin(50 * t) + 2) + mpmath.sin(5 * t) <= mp(fb)
+                    assert mp(da) <= 50 * mpmath.cos(50 * t) / (mpmath.sin(50 * t) + 2) + 5 * mpmath.cos(5 * t) <= mp(db)
+
+
 # -- exact pieces --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", range(4))
@@ -223,3 +240,9 @@ def test_cli_output_that_is_not_a_folder_is_exit_2(tmp_path, capsys, kind):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(f) in err[0] and ("folder" in err[0])
     assert not (kind == "missing" and f.exists())
+
+
+def test_progress_bar_over_the_epochs_when_asked(tmp_path, capsys):
+    il.illustrate(TINY, tmp_path, gap=F(1, 10), progress=True)
+    err = capsys.readouterr().err
+    assert "training" in err and f"{TINY.epochs}/{TINY.epochs}" in err

@@ -1,18 +1,18 @@
 """The 1-D illustration of the reference repository, with the uniform error certified.
 
 The reference code of Berner, Grohs and Voigtlaender (ICLR 2023) illustrates its point with one
-1-D experiment: a deep ReLU student trained with Adam/MSE on m = 1000 uniform samples of the
-smooth target u(x) = log(sin(50 x) + 2) + sin(5 x) matches u almost everywhere, but between the
-samples it has narrow spikes.  Small average error, large uniform error.  This module trains such a
-student, draws it, and certifies its uniform error: an interval [Lo, U] that provably contains
-sup_{x in [-1/2, 1/2]} |S(x) - u(x)|.
+1-D experiment: in its figure, a deep ReLU student trained with Adam/MSE on m = 1000 uniform samples
+of the smooth target u(x) = log(sin(50 x) + 2) + sin(5 x) matches u almost everywhere, but has
+narrow spikes between the samples.  Small average error, large uniform error.  This module trains
+such a student, draws it, and certifies its uniform error: an interval [Lo, U] that provably
+contains sup_{x in [-1/2, 1/2]} |S(x) - u(x)|, beside the reference code's sampled maximum.
 
 Setting (the reference code's 1-D sine experiment): domain **[-1/2, 1/2]** (the code's, not the
 paper's [0, 1]); student depth 22 (affine layers), width 50, input standardisation x * sqrt(12),
 PyTorch's default initialization from a seeded generator; m = 1000 uniform samples, float64,
 MSE, Adam, shuffled batches of 20, 5000 epochs, learning rate 1e-4 decaying exponentially per
 epoch to 1e-6 (:data:`FULL`).  :data:`QUICK` is a smaller student trained for fewer epochs at a
-larger rate (about a minute of CPU); the output says which was used.  Training is deterministic:
+larger rate (about 20 s of CPU here); the output says which was used.  Training is deterministic:
 one thread, seeded generators, ``torch.use_deterministic_algorithms(True)``.
 
 What is exact, and what is certified
@@ -27,7 +27,9 @@ What is exact, and what is certified
   which by induction over the layers makes S affine on every [x_k, x_{k+1}].
 * **u is only enclosed.**  u is transcendental: at a point, and over an interval, it is known
   only to an interval, computed with ``mpmath.iv`` (interval arithmetic with outward rounding) at
-  :data:`PRECISION` = 80 bits.  Rationals enter it through outward-rounded enclosures.
+  :data:`PRECISION` = 80 bits.  Rationals enter it through outward-rounded enclosures.  That
+  mpmath's interval sin, cos and log enclose the true ranges is an assumption on mpmath, not
+  something exactrelu proves (tests/test_illustration.py compares them with 40-digit values).
 
 Why U is an upper bound.  The cells [c, d] returned by :func:`certify_sup` cover [lo, hi]
 (checked: sorted, the first starts at lo, each starts where the previous ends, the last ends at
@@ -152,9 +154,10 @@ def _deterministic():
             torch.use_deterministic_algorithms(old)
 
 
-def train(config: Config = FULL, target: Target = SINE):
+def train(config: Config = FULL, target: Target = SINE, *, tick=None):
     """Train the student; returns ``(module, X, Y, info)``, X the m float64 samples (uniform on
-    [-1/2, 1/2)), Y the float64 target values.  Deterministic given ``config.seed``."""
+    [-1/2, 1/2)), Y the float64 target values.  Deterministic given ``config.seed``.  ``tick()``,
+    when given, is called after every epoch (progress)."""
     from ..torchio import adam_mse_epochs, mlp
     rng = np.random.default_rng(config.seed)
     X = rng.random((config.m, 1)) - 0.5
@@ -168,7 +171,8 @@ def train(config: Config = FULL, target: Target = SINE):
         gamma = (config.lr_final / config.lr) ** (1.0 / config.epochs)
         for _ in adam_mse_epochs(torch, model, Xt, Yt, epochs=config.epochs, lr=config.lr, gamma=gamma,
                                  batch_size=config.batch_size, generator=gen):
-            pass
+            if tick is not None:
+                tick()
         model.eval()
         for p in model.parameters():
             p.requires_grad_(False)
@@ -554,10 +558,11 @@ def draw(path, *, X, Y, knots, values, bound: SupBound, sampled: dict, config: C
 # -- all of it ----------------------------------------------------------------------------------
 
 def illustrate(config: Config = FULL, out_dir=None, *, gap="1/1000", target: Target = SINE,
-               max_cells: int = MAX_CELLS, time_limit: float = TIME_LIMIT, log=None) -> dict:
+               max_cells: int = MAX_CELLS, time_limit: float = TIME_LIMIT, log=None, progress: bool = False) -> dict:
     """Train, sample, certify, check, draw.  Writes ``illustration-<label>.png`` (the figure),
     ``student-<label>.json`` (the exact student) and ``illustration-<label>.json`` (the numbers)
-    into ``out_dir``, which must exist (default ``results/illustration``, created); returns the numbers.  ``log(text)`` gets progress lines."""
+    into ``out_dir``, which must exist (default ``results/illustration``, created); returns the numbers.
+    ``log(text)`` gets progress lines; ``progress``: a bar over the training epochs on stderr."""
     import json
     from pathlib import Path
     from ..io import save_net, write_atomic
@@ -576,7 +581,9 @@ def illustrate(config: Config = FULL, out_dir=None, *, gap="1/1000", target: Tar
         raise InputError(f"--gap={gap} must be > 0 and < 1")
     t0 = time.perf_counter()
     log(f"training the student ({config.describe()})")
-    model, X, Y, info = train(config, target)
+    from ..progress import Progress
+    with Progress("training", total=config.epochs, enabled=progress, unit="epoch") as bar:
+        model, X, Y, info = train(config, target, tick=bar.update)
     sampled = sampled_max(model, config.n_sampled, config.seed, target)
     S = from_torch(model, domain=(DOMAIN,))
     t1 = time.perf_counter()
@@ -613,7 +620,9 @@ def command(args) -> int:
     if not 0 < gap < 1:
         raise InputError(f"--gap={args.gap} must be > 0 and < 1")
     config = QUICK if args.quick else FULL
-    r = illustrate(config, args.output, gap=gap, log=None if args.json else lambda t: print(t, file=sys.stderr))
+    from ..progress import wanted
+    r = illustrate(config, args.output, gap=gap, log=None if args.json else lambda t: print(t, file=sys.stderr),
+                   progress=wanted(None, json=args.json))
     if args.json:
         print(json.dumps(r))
         return 0
