@@ -375,3 +375,23 @@ def test_uncertified_experiments_and_single_m_still_draw(tmp_path):
     assert "No run of this experiment was certified" in md and "no interval: time_limit=1s reached" in md
     paths = rep.figure(doc, tmp_path)
     assert [p.name for p in paths] == ["figure.png", "figure.pdf"] and all(p.stat().st_size > 0 for p in paths)
+
+
+def test_resume_compares_time_cut_intervals_by_overlap(proof):
+    from exactrelu.proofkit import Report
+    def cert(lo, up, exact=False):
+        return {"certified": {"iteration": 2, "exact": exact, "lower": lo, "upper": up, "sampled_linf": 0.5,
+                              "ratio": 1.0, "reason": None if exact else "time_limit", "statement": "s"}, "key": "k"}
+    rep_ = Report("t")
+    with rep_.claim("x", "t") as c:
+        assert proof.same_certified(c, cert("1/2", "3/4"), cert("5/8", "7/8")) == 1       # they meet
+        assert proof.same_certified(c, cert("1/2", "1/2", True), cert("1/2", "1/2", True)) == 0
+    assert rep_.ok
+    rep_ = Report("t")
+    with rep_.claim("x", "t") as c:
+        proof.same_certified(c, cert("1/2", "9/16"), cert("5/8", "7/8"))                # they do not
+    assert not rep_.ok and "do not meet" in rep_.claims[0].failures[0]
+    rep_ = Report("t")
+    with rep_.claim("x", "t") as c:
+        proof.same_certified(c, cert("1/2", "1/2", True), cert("5/8", "5/8", True))     # exact: must be equal
+    assert not rep_.ok and "certified results differ" in rep_.claims[0].failures[0]
