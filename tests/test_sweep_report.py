@@ -14,7 +14,6 @@ from exactrelu.experiments import report as rep
 from helpers import cli, load_proof
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-pytest.importorskip("torch")
 
 
 # -- the aggregation on hand-made runs (exact expected values) -------------------------------------
@@ -138,6 +137,7 @@ def test_power_law_fit_is_least_squares_on_logs():
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """The fixture spec (16 runs of d = 1) run into a fresh store (a few seconds)."""
+    pytest.importorskip("torch", reason="training the fixture sweep needs torch (extra 'train')")
     from exactrelu.experiments.spec import load_spec
     from exactrelu.experiments.store import Store
     from exactrelu.experiments.sweep import run_sweep
@@ -329,6 +329,7 @@ def _lower_a_bound(path):
 
 @pytest.fixture(scope="module")
 def proof():
+    pytest.importorskip("torch", reason="the proof's sweeps need torch (extra 'train')")
     return load_proof("experiments")
 
 
