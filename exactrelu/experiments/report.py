@@ -246,12 +246,16 @@ def _experiment_report(e: str, runs: list[dict]) -> dict:
     teachers = sorted({r["params"]["teacher_seed"] for r in runs})
     lo, hi = DOMAINS[p0["domain"]]
     label = (f"d = {d}, domain [{lo}, {hi}]^{d}, teacher {p0['teacher_depth']}x{p0['teacher_width']}, "
-             f"{p0['test_points']} test points, {p0['checkpoints']} checkpoints, {len(teachers)} teachers, "
-             f"{len(seeds)} training seeds")
+             f"{p0['test_points']} test points, {_n(p0['checkpoints'], 'checkpoint')}, {_n(len(teachers), 'teacher')}, "
+             f"{_n(len(seeds), 'training seed')}")
     return {"id": hashlib.sha256(e.encode()).hexdigest()[:8], "label": label, "d": d,
             "experiment": json.loads(e), "teachers": teachers, "seeds": seeds,
             "algorithms": sorted({algorithm(r["params"]) for r in runs}),
             "rates": rates, "fits": _fits(rates, d), "certified": _certified(runs) if certified else None}
+
+
+def _n(k, noun):
+    return f"{k} {noun}" + ("" if k == 1 else "s")
 
 
 def _fits(rates, d) -> list[dict]:
@@ -435,6 +439,7 @@ def _rates_panel(ax, x, reading):
 def _certified_panel(ax, x):
     """Per run: the sampled L-inf (x) and certified / sampled (y), a bar up to the upper end's ratio."""
     import matplotlib
+    import matplotlib.ticker  # noqa: F401
     c = x["certified"]
     rows = [r for r in (c["runs"] if c else []) if r["ratio"] is not None]
     if not rows:
@@ -454,11 +459,10 @@ def _certified_panel(ax, x):
     ax.set_xlabel("sampled L∞ (max over the test points)")
     ax.set_ylabel("certified L∞ / sampled L∞ (bar: upper end)")
     dist = c["ratio"]["all"]
-    ax.set_title(f"certified vs sampled L∞ per run (last checkpoint), d = {x['d']}", fontsize=10)
-    ax.text(0.97, 0.97, f"certified / sampled: min {dist['min']:.5g}, median {dist['median']:.5g}, "
-            f"max {dist['max']:.5g}\n({dist['runs']} runs" + (f"; {c['no_interval']} without an interval)"
-                                                             if c["no_interval"] else ")"),
-            transform=ax.transAxes, ha="right", va="top", fontsize=8)
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_title(f"certified / sampled L∞ per run (last checkpoint), d = {x['d']}\nmin {dist['min']:.5g}, "
+                 f"median {dist['median']:.5g}, max {dist['max']:.5g} over {dist['runs']} runs"
+                 + (f"; {c['no_interval']} without an interval" if c["no_interval"] else ""), fontsize=10)
     ax.grid(True, which="both", alpha=0.25)
     ax.legend(fontsize=7, loc="center right")
 
