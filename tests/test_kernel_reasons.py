@@ -224,3 +224,74 @@ def test_ibp_leaf_format():
     net = Net([([[1]], [1]), ([[1]], [0])])
     assert rejected(lambda: K.check_max_le(net, [[0, 1]], "max", 5, {"ibp": 1})) == \
         "tree[+]: ibp leaf must be {'ibp': true}"
+
+
+# -- messages name the node path and the number ----------------------------------------------------
+# the true max of PEAK, 1/8 at x = 3/8, certified by hand (constraints: 0: x - 1/2, 1: x - 1/4, 2: x - 3/8)
+TRUE_PEAK = {"split": True,
+             "neg": {"split": True,
+                     "neg": {"fix": "-", "dual": {"1": "1"}, "next": {"bound": None}},
+                     "pos": {"split": True, "neg": {"bound": {"2": "1"}}, "pos": {"bound": {"2": "1"}}}},
+             "pos": {"fix": "++", "duals": [{"0": "1"}, {"0": "1"}], "next": {"bound": {"0": "1"}}}}
+
+
+def test_a_zero_multiplier_is_allowed():
+    assert K.check_sup(PEAK, [[0, 1]], "max", "1/8", ["3/8"], TRUE_PEAK).upper == F(1, 8)
+    tree = copy.deepcopy(TRUE_PEAK)
+    tree["neg"]["pos"]["neg"]["bound"] = {"0": "0", "1": "0/5", "2": "1"}
+    assert K.check_sup(PEAK, [[0, 1]], "max", "1/8", ["3/8"], tree).upper == F(1, 8)
+
+
+@pytest.mark.parametrize("tree, msg", [
+    ({"knots": ["x"]}, "tree[+].knots[0]: 'x' is not an exact rational 'p/q'"),
+    ({"fix": "+++", "next": {"bound": None}}, "tree[+]: fixes 3 neurons, only 1 undecided"),
+    ({"fix": "+", "next": {"bound": None}}, "tree[+].next: objective <= 0 not proven (residual box max 1 > 0)"),
+    ({"cut": 1, "at": "1/2", "lo": {"ibp": True}, "hi": {"ibp": True}}, "tree[+]: cut axis 1 outside 0..0"),
+    ({"cut": 0, "at": "0", "lo": {"ibp": True}, "hi": {"ibp": True}}, "tree[+]: cut x_0 = 0 not strictly inside [0, 1]"),
+    ({"cut": 0, "at": "1/2", "lo": {"bound": None}, "hi": {"ibp": True}},
+     "tree[+].lo: bound leaf with 1 neurons undecided"),
+    ({"cut": 0, "at": "-1/2", "lo": {"bound": None}, "hi": {"ibp": True}},
+     "tree[+]: cut x_0 = -1/2 not strictly inside [0, 1]"),
+    ({"split": 1, "neg": {"ibp": True}, "pos": {"ibp": True}}, "tree[+]: split needs 'split': true and an undecided neuron"),
+    ({"split": True, "neg": {"bound": None}, "pos": {"ibp": True}},
+     "tree[+].pos: interval bound 1 > 0"),
+])
+def test_node_reasons(tree, msg):
+    assert rejected(lambda: K.check_max_le(F1, [[0, 1]], "max", 0, tree)) == msg
+
+
+def test_value_witness_and_eval_labels():
+    assert rejected(lambda: K.check_sup(F1, [[0, 1]], "max", "x", [1], {"knots": []})) == \
+        "value: 'x' is not an exact rational 'p/q'"
+    assert rejected(lambda: K.check_interval(F1, [[0, 1]], "max", 1, "y", [1], {"knots": []})) == \
+        "upper: 'y' is not an exact rational 'p/q'"
+    assert rejected(lambda: K.check_sup(F1, [[0, 1]], "max", 1, ["x"], {"knots": []})) == \
+        "sup: witness[0]: 'x' is not an exact rational 'p/q'"
+    assert rejected(lambda: K.check_sup(F1, [[0, 1]], "max", 1, [1, 1], {"knots": []})) == \
+        "sup: witness: need a list of 1 numbers"
+    assert rejected(lambda: K.check_eval(F1, [[1]], [[2]])) == "eval: point 0: network gives (1), certificate says (2)"
+    assert rejected(lambda: K.check_eval(F1, [["x"]], [[1]])) == "eval: points[0][0]: 'x' is not an exact rational 'p/q'"
+
+
+@pytest.mark.parametrize("digits", [4001, 4003, 9001])
+def test_long_numerals_of_odd_length_are_exact(digits):
+    text = "7" * digits
+    want = sum(7 * 10**i for i in range(digits))
+    assert K._q(text, "x") == want and K._q(f"-{text}/3", "x") == F(-want, 3)
+    assert K._dec(want) == text and K._txt(F(want, 3)) == f"{text}/3"
+
+
+def test_depth_limit_message_keeps_sixty_characters_of_the_path():
+    st = K._State((F1,), [(F(0), F(1))], 1)
+    st.depth = K.MAX_DEPTH
+    with pytest.raises(K.KernelLimit) as e:
+        K._walk(st, {"ibp": True}, "p" * 100, F(1))
+    assert str(e.value) == "p" * 60 + f"...: the tree is deeper than {K.MAX_DEPTH} nodes (the kernel's limit)"
+
+
+def test_pickling_message():
+    c = K.check_max_le(F1, [[0, 1]], "max", 1, {"knots": []})
+    with pytest.raises(TypeError) as e:
+        pickle.dumps(c)
+    assert str(e.value) == ("a Checked result is valid only in the process whose kernel checked it; replay the "
+                            "certificate instead of pickling the verdict")
