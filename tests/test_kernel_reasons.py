@@ -295,3 +295,8 @@ def test_pickling_message():
         pickle.dumps(c)
     assert str(e.value) == ("a Checked result is valid only in the process whose kernel checked it; replay the "
                             "certificate instead of pickling the verdict")
+
+
+def test_a_long_non_numeral_is_shown_shortened():
+    assert rejected(lambda: K._q("x" * 100, "w")) == f"w: '{'x' * 40}... (100 characters)' is not an exact rational 'p/q'"
+    assert rejected(lambda: K._q("1/" + "0" * 70, "w")) == f"w: '1/{'0' * 38}... (72 characters)' is not an exact rational 'p/q'"
