@@ -9,12 +9,16 @@ vs the reference code's way, and the cost per run of the paper's grid cells on t
             on fresh uniform points: exactrelu.experiments.runner's chunked evaluation vs the reference
             code's (juliusberner/theory2practice) torch loop over 2^17-point batches drawn with
             torch.distributions.Uniform, same student, same number of points: points per second.
+  certify   a depth-5 width-32 student trained on m = 1000 samples of its depth-5 width-32 teacher (Adam,
+            the quick spec's schedule) at d = 1 and d = 3, and the certified sup of |student - teacher|
+            over [-1/2, 1/2]^d (search and kernel replay): d = 1 exact, d = 3 to a relative gap of 1/10
+            within 5 minutes (--quick: 60 s), beside the sampled maximum over 2^16 test points.
   cells     the paper's grid (specs/paper-1d.toml, paper-3d.toml): the seconds of one Adam step for each
             (d, width, batch size), measured on a few steps, and of the test evaluation per point; from
             them the cost of one run per (m, width) cell and batch rule (steps x step time + 5 x 2^24
             test points), summed over the grid.  A model from measurements, said as such.
 
-    python bench/sweep.py [--quick] [--json] [--only runs,eval,cells]
+    python bench/sweep.py [--quick] [--json] [--only runs,eval,cells,certify]
 """
 from __future__ import annotations
 
@@ -186,11 +190,40 @@ def bench_cells(widths, steps: int, quick: bool) -> dict:
     return out
 
 
+def bench_certify(quick: bool) -> dict:
+    from exactrelu.experiments.runner import _box, _teacher, run_one, student_net
+    from exactrelu.experiments.spec import parse_spec
+    text = (ROOT / "specs" / "quick.toml").read_text().replace('teacher_seeds = "0..3"', "teacher_seeds = [0]")
+    text = text.replace("m = [100, 300, 1000, 3000]", "m = [1000]").replace('which = "last"', 'which = "none"')
+    if quick:
+        text = text.replace("epochs = 500}", "epochs = 50}")
+    out = {}
+    for d, limit in ((1, 60), (3, 60 if quick else 300)):
+        spec = parse_spec(text.replace("d = [1]", f"d = [{d}]"), "specs/quick.toml (d = %d)" % d)
+        p = spec.runs()[0]
+        r = run_one(p)
+        S, T = student_net(r["weights"], domain=_box(p)), _teacher(p)
+        from fractions import Fraction as Q
+        from exactrelu.analysis.sup import sup
+        t0 = time.perf_counter()
+        s = sup(S, T, box=_box(p), sign="abs", time_limit=limit, rel_gap=Q(0 if d == 1 else Q(1, 10)))
+        secs = time.perf_counter() - t0
+        lo = s.value if s.exact else s.lower
+        hi = s.value if s.exact else s.upper
+        out[f"d{d}"] = {"seconds": round(secs, 1), "exact": s.exact, "lower": float(lo), "upper": float(hi),
+                        "rel_gap": float((hi - lo) / hi) if hi else 0.0, "reason": s.reason,
+                        "sampled_linf": r["checkpoints"][-1]["linf"],
+                        "certified_over_sampled": float(lo) / r["checkpoints"][-1]["linf"],
+                        "replay_seconds": s.stats.get("replay_seconds")}
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run (about a minute)")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON only")
-    ap.add_argument("--only", default="runs,eval,cells", help="comma-separated parts: runs, eval, cells")
+    ap.add_argument("--only", default="runs,eval,cells,certify",
+                    help="comma-separated parts: runs, eval, cells, certify")
     ap.add_argument("--runs", type=int, default=None, help="runs in the pool-vs-Ray part (default 8, quick 4)")
     a = ap.parse_args(argv)
     parts = set(a.only.split(","))
@@ -199,6 +232,8 @@ def main(argv=None) -> int:
         res["eval"] = bench_eval(2**17 if a.quick else 2**21, [32] if a.quick else [32, 512], 1 if a.quick else 3)
     if "cells" in parts:
         res["cells"] = bench_cells([32] if a.quick else [32, 512, 2048], 2 if a.quick else 5, a.quick)
+    if "certify" in parts:
+        res["certify"] = bench_certify(a.quick)
     if "runs" in parts:
         res["runs"] = bench_runs(a.runs or (4 if a.quick else 8), a.quick)
     if a.json:
