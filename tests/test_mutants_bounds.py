@@ -249,3 +249,22 @@ def test_general_bound_values():
     assert bd.general_error(16, 2, 3, 1) == F(3, 1024)          # Omega 3/4, (64)^-1, m^(-1/2)
     assert bd.general_samples(F(1, 2), 3, 3, 1, B=9, s=1) == F(81, 48) / 32 * 2
     assert bd.general_samples(F(1, 2), 3, 3, 1, B=9) == (F(81, 48) / 96 * 2) ** 3
+
+
+def test_lipschitz_sqrt_d_and_power_label():
+    assert bd.lipschitz_sqrt_d(2, 4, F(1, 2)) == F(1, 16) * 2 * 6**3          # B = 3d
+    assert bd.lipschitz_sqrt_d(2, 4, F(1, 2), B=7) == F(1, 16) * 2 * 7**3
+    with pytest.raises(InputError, match=r"^exponent: 'x' is not a number"):
+        PP.of(2) ** "x"
+
+
+def test_interval_of_a_root_of_huge_degree():
+    """Degree 20011: the enclosure comes from a candidate proven by directed powers."""
+    import mpmath
+    x = PP.of(3, F(1, 20011))
+    lo, hi = x.interval(64)
+    with mpmath.workdps(60):
+        v = mpmath.mpf(3) ** (mpmath.mpf(1) / 20011)
+        assert mpmath.mpf(lo.numerator) / lo.denominator <= v <= mpmath.mpf(hi.numerator) / hi.denominator
+    assert lo < hi and (hi - lo) * 2**60 < lo
+    assert PP.of(3, F(1, 20011)) > 1 and PP.of(F(1, 3), F(1, 20011)) < 1
