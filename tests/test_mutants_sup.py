@@ -98,3 +98,41 @@ def test_min_over_box_uses_its_box_and_names_the_interval():
         S.min_over_box(NET2, max_regions=0, max_boxes=0)
     assert str(e.value) == (f"min_over_box: {r.reason}; certified interval for -min "
                             f"[{S.fmt(r.lower)}, {S.fmt(r.upper)}]")
+
+
+def test_multiple_test_needs_every_coordinate():
+    """A later pre-activation x1 + x2 - 1/2 is not a multiple of the constraint x1 - 1/2 (the x2
+    coefficient differs against a zero): the region search must not fix it with one multiplier."""
+    net = Net([([[1, 1], [1, 0], [1, 1]], [-1, F(-1, 2), F(-1, 2)]), ([[1, -1, 1]], [0])])
+    r = S.sup(net, sign="max", method="regions", prune=False)
+    assert r.exact and r.value == 2 and r.witness == (1, 1) and r.checked.upper == 2
+    assert S._ratio((2, 0, -1), (1, 0, F(-1, 2))) == 2 and S._ratio((1, 1, 0), (1, 0, 0)) is None
+    assert S._ratio((0, 0, 0), (1, 0, 0)) is None and S._ratio((1, 0), (0, 1)) is None
+
+
+# knots beyond the first layer: relu(x), then relu(a - k/10) for k = 1..9, alternating signs
+DEEP = Net([([[1]], [0]), ([[1]] * 9, [F(-k, 10) for k in range(1, 10)]), ([[(-1) ** k for k in range(9)]], [0])])
+
+
+def test_knot_limits_found_while_propagating():
+    r = S.sup(DEEP)
+    assert r.value == F(1, 2) and r.stats["knots"] == 11
+    assert set(r.stats) == {"regions", "boxes", "lps", "knots", "seconds", "method", "search_seconds", "replay_seconds"}
+    assert (r.stats["regions"], r.stats["boxes"], r.stats["lps"], r.stats["method"]) == (10, 0, 0, "knots")
+    with pytest.raises(LimitReached) as e:
+        S.sup(DEEP, max_regions=5)
+    assert str(e.value) == "max_regions=5 reached: more than 6 knots (layer 1 of a net with widths [1, 9])"
+    with pytest.raises(LimitReached) as e:
+        S.sup(DEEP, memory_limit=7 * 10 * S.KNOT_NEURON_BYTES)
+    assert str(e.value).startswith("memory budget of 3.4e-06 GB reached (the kernel keeps every neuron's sign at "
+                                   "every knot): more than 7 knots")
+    with pytest.raises(LimitReached, match=r"^time_limit=0\.0s reached while propagating the d = 1 knots"):
+        S.sup(MANY, time_limit=0)
+
+
+def test_objective_and_search_defaults():
+    assert S.objective((IDENT,), "abs", (F(-1),)) == 1 and S.objective((IDENT,), -1, (F(-1),)) == 1
+    assert S.objective((IDENT, ABS), 1, (F(-1),)) == -2
+    srch = S._Search((IDENT,), [(F(-1), F(1))], 1, dict(S.DEFAULT_LIMITS), [None, None])
+    srch.run()
+    assert srch.best[0] == 1 and srch.regions >= 1
