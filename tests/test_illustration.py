@@ -1,5 +1,6 @@
 """The 1-D illustration (exactrelu/experiments/illustration.py): exact pieces, the certified sup of
 |student - log(sin(50x)+2) - sin(5x)|, its checker against tampered bounds, the figure and the CLI."""
+import bisect
 import json
 from dataclasses import replace
 from fractions import Fraction as F
@@ -104,6 +105,11 @@ def test_certified_interval_contains_the_dense_grid_maximum(trained, bound):
         w = bound.witness
         assert error_at(w, S((w,))[0]) >= mp(bound.lower)
         assert mp(bound.lower) >= grid_max * (1 - mpmath.mpf(1) / 100)   # the worst point was found
+        # and every cell's own bound holds at the grid points inside it (not only the largest one)
+        starts = [c.lo for c in bound.cells]
+        for x, s in zip(grid, s_vals):
+            c = bound.cells[max(bisect.bisect_right(starts, x) - 1, 0)]
+            assert c.lo <= x <= c.hi and error_at(x, s) <= mp(c.upper)
     assert il.check(S, bound)["cells"] == len(bound.cells)
 
 
@@ -201,7 +207,7 @@ def test_cli_json_and_figure(tmp_path, monkeypatch, capsys):
     assert {"lower", "upper", "witness", "sampled", "ratio"} <= set(r)
     lower, upper = F(r["lower"]), F(r["upper"])
     assert 0 < lower <= upper and upper - lower <= F(1, 100) * upper
-    assert LO <= F(r["witness"]) <= HI
+    assert len(r["witness"]) == 1 and LO <= F(r["witness"][0]) <= HI     # a point, as in sup's JSON
     assert r["sampled"] <= float(upper) * (1 + 1e-9)      # the sampled maximum cannot beat the certified sup
     assert r["ratio"] == pytest.approx(float(lower) / r["sampled"])
     png = out / "illustration-quick.png"

@@ -597,7 +597,7 @@ def illustrate(config: Config = FULL, out_dir=None, *, gap="1/1000", target: Tar
     fig = out / f"illustration-{name}.png"
     draw(fig, X=X, Y=Y, knots=knots, values=values, bound=bound, sampled=sampled, config=config, target=target)
     save_net(S, out / f"student-{name}.json")
-    result = {"lower": fmt(bound.lower), "upper": fmt(bound.upper), "witness": fmt(bound.witness),
+    result = {"lower": fmt(bound.lower), "upper": fmt(bound.upper), "witness": [fmt(bound.witness)],
               "sampled": sampled["max"], "ratio": float(bound.lower) / sampled["max"],
               "ratio_upper": float(bound.upper) / sampled["max"], "sampled_at": sampled["at"],
               "sampled_points": sampled["n"], "l1": sampled["l1"], "l2": sampled["l2"],
