@@ -62,7 +62,8 @@ def test_the_target_enclosures_contain_40_digit_values():
                 for x in (c, d, (c + d) / 2):
                     t = mp(x)
                     assert mp(fa) <= mpmath.log(mpmath.sin(50 * t) + 2) + mpmath.sin(5 * t) <= mp(fb)
-                    assert mp(da) <= 50 * mpmath.cos(50 * t) / (mpmath.sin(50 * t) + 2) + 5 * mpmath.cos(5 * t) <= mp(db)
+                    du = 50 * mpmath.cos(50 * t) / (mpmath.sin(50 * t) + 2) + 5 * mpmath.cos(5 * t)
+                    assert mp(da) <= du <= mp(db)
 
 
 # -- exact pieces --------------------------------------------------------------------------------

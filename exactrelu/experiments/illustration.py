@@ -63,7 +63,7 @@ import heapq
 import math
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -349,7 +349,7 @@ class SupBound:
 
     def to_json(self) -> dict:
         from ..numbers import fmt
-        return {"lower": fmt(self.lower), "upper": fmt(self.upper), "witness": fmt(self.witness),
+        return {"lower": fmt(self.lower), "upper": fmt(self.upper), "witness": [fmt(self.witness)],
                 "lower_float": float(self.lower), "upper_float": float(self.upper),
                 "witness_float": float(self.witness), "gap": fmt(self.gap), "gap_met": self.gap_met,
                 "stopped": self.reason, "cells": len(self.cells), "pieces": len(self.knots) - 1,
@@ -395,14 +395,14 @@ def certify_sup(knots, values, *, target: Target = SINE, gap="1/1000", precision
                 best, witness = low, x
         for k in range(len(knots) - 1):
             cell = _make_cell(iv, target, knots, values, k, knots[k], knots[k + 1])
+            if cell.lower > best:
+                best, witness = cell.lower, cell.t
             heap.append((-cell.upper, seq, cell))
             seq += 1
         heapq.heapify(heap)
         splits, reason = 0, "gap"
         while True:
             cell = heap[0][2]
-            if cell.lower > best:
-                best, witness = cell.lower, cell.t
             if cell.upper - best <= gap * cell.upper:
                 break
             if len(heap) >= max_cells:
