@@ -136,3 +136,46 @@ def test_objective_and_search_defaults():
     srch = S._Search((IDENT,), [(F(-1), F(1))], 1, dict(S.DEFAULT_LIMITS), [None, None])
     srch.run()
     assert srch.best[0] == 1 and srch.regions >= 1
+
+
+NUM = "is not a number (use an integer, 'p/q' or decimal text)"
+
+
+@pytest.mark.parametrize("call, msg", [
+    (lambda: S.sup(ABS, rel_gap="x"), f"rel_gap: 'x' {NUM}"),
+    (lambda: S.sup(ABS, rel_gap=1), "rel_gap=1 must lie in [0, 1)"),
+    (lambda: S.sup(ABS, memory_limit=0), "memory_limit=0 must be a positive number of bytes or None"),
+    (lambda: S.sup(ABS, max_regions=-1), "max_regions=-1 must be a non-negative number or None"),
+    (lambda: S.sup(ABS, max_region=1), "unknown limit max_region=1 (known: ['max_boxes', 'max_regions', 'time_limit'])"),
+    (lambda: S.sup(ABS, method="x"), "method='x' must be 'auto', 'knots', 'bnb' or 'regions'"),
+    (lambda: S.sup(NET2, method="knots"), "method='knots' needs d = 1"),
+    (lambda: S.sup(ABS, sign="up"), "sign='up' must be 'abs', 'max' or 'min'"),
+])
+def test_sup_argument_messages(call, msg):
+    with pytest.raises(InputError) as e:
+        call()
+    assert str(e.value) == msg
+
+
+def test_progress_is_a_keyword_not_a_limit(capsys):
+    assert S.sup(IDENT, box=[(-1, 1)], progress=True).value == 1
+
+
+def test_region_search_without_a_witness_takes_the_centre():
+    r = S.sup(NET2, method="regions", prune=False, max_regions=0)
+    assert not r.exact and r.witness == (F(1, 2), F(1, 2)) and r.reason == "max_regions=0 reached"
+    assert r.lower == S.objective((NET2,), 1, (F(1, 2), F(1, 2))) or r.lower == S.objective((NET2,), -1, (F(1, 2), F(1, 2)))
+
+
+def test_auto_method_and_certificate_sign():
+    assert S.sup(NET2).stats["method"] == "regions"             # 16 neurons: the exact region search first
+    assert S.sup(NET2, method="regions").stats["method"] == "regions"
+    r = S.sup(IDENT, box=[(-1, 1)], sign=-1)
+    assert r.certificate["sign"] == "min" and r.value == 1 and r.checked.sign == "min"
+    assert S.sup(IDENT, box=[(-1, 1)], sign=1).certificate["sign"] == "max"
+
+
+def test_time_limit_message_names_the_phase():
+    with pytest.raises(LimitReached) as e:
+        S.sup(MANY, time_limit=0)
+    assert str(e.value) == "time_limit=0.0s reached while propagating the d = 1 knots during the search"
