@@ -28,7 +28,7 @@ test: $(VENV)/.test
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest exactrelu tests
 
 # Mutation testing (not part of `make test`; docs/testing.md).  Default: every 8th mutant of the four
-# modules (about 15 minutes on two cores); MUTATION_ARGS="--sample 1" runs all of them (hours).
+# modules (15 to 25 minutes on two busy cores); MUTATION_ARGS="--sample 1" runs all of them (hours).
 MUTATION_ARGS ?= --sample 8
 mutation: $(VENV)/.mutation
 	HYPOTHESIS_PROFILE=mutation $(PY) tests/mutation.py $(MUTATION_ARGS)
