@@ -69,7 +69,7 @@ chunk = 400
 time_limit = 20
 """
 QUICK = SPEC.format(d=[1], m=[16, 48], teachers=[0, 1])
-FULL = SPEC.format(d=[1, 2], m=[16, 48], teachers=[0, 1])
+FULL = SPEC.format(d=[1, 2], m=[16, 48], teachers=[0])
 STOP_AFTER = 5          # the interrupted sweep stops after this many runs
 REPLAY = {True: 4, False: 3}   # runs per d whose certified sup is computed again and replayed (quick, full)
 
