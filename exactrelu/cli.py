@@ -64,10 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _takes_value(parser: argparse.ArgumentParser, verb: str, option: str) -> bool:
-    """Whether ``option`` (or the unique option it abbreviates) of ``verb`` takes one value."""
-    sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
-    sp = sub.choices.get(verb) if sub is not None else None
+def _leaf(parser: argparse.ArgumentParser, argv: list[str]):
+    """The (sub-)parser the words of argv select: the verb's, or a sub-action's (``sweep run``)."""
+    p = None
+    for tok in (a for a in argv if not a.startswith("-")):
+        sub = next((a for a in (p or parser)._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if sub is None or tok not in sub.choices:
+            break
+        p = sub.choices[tok]
+    return p
+
+
+def _takes_value(sp, option: str) -> bool:
+    """Whether ``option`` (or the unique option it abbreviates) of the parser ``sp`` takes one value."""
     if sp is None:
         return False
     table = sp._option_string_actions
@@ -81,7 +90,7 @@ def join_negative_values(parser: argparse.ArgumentParser, argv: list[str]) -> li
     argparse reads a token starting with "-" as an option ("expected one argument"); only a
     token that starts with a minus sign and a digit or a point is joined, and only to an
     option of the verb that takes one value."""
-    verb = next((a for a in argv if not a.startswith("-")), None)
+    verb = _leaf(parser, argv)
     out, i = [], 0
     while i < len(argv):
         tok = argv[i]
@@ -90,7 +99,7 @@ def join_negative_values(parser: argparse.ArgumentParser, argv: list[str]) -> li
             break
         nxt = argv[i + 1] if i + 1 < len(argv) else None
         if (verb is not None and nxt is not None and tok.startswith("--") and "=" not in tok
-                and _NEGATIVE_VALUE.match(nxt) and _takes_value(parser, verb, tok)):
+                and _NEGATIVE_VALUE.match(nxt) and _takes_value(verb, tok)):
             out.append(f"{tok}={nxt}")
             i += 2
             continue

@@ -54,6 +54,9 @@ def test_only_values_of_options_that_take_one_are_joined():
     assert join(p, ["sup", "n.json", "--box", "-x"]) == ["sup", "n.json", "--box", "-x"]        # not a number
     assert join(p, ["sup", "--", "--box", "-1"]) == ["sup", "--", "--box", "-1"]
     assert join(p, ["nosuchverb", "--box", "-1"]) == ["nosuchverb", "--box", "-1"]
+    # sub-actions too: the option is looked up in the sub-action's own parser
+    assert join(p, ["sweep", "illustrate", "--gap", "-1/2"]) == ["sweep", "illustrate", "--gap=-1/2"]
+    assert join(p, ["sweep", "run", "--gap", "-1/2"]) == ["sweep", "run", "--gap", "-1/2"]   # run has no --gap
 
 
 # -- --version ---------------------------------------------------------------------------------
