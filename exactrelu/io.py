@@ -1,4 +1,4 @@
-"""File formats of DESIGN.md: network files, points files, JSON reports.
+"""File formats of docs/formats.md: network files, points files, JSON reports.
 
 Numbers are read exactly: "p/q", integers, decimal text; a JSON float literal is read
 from its decimal text (``0.1`` is 1/10), a JSON integer literal of any length up to
@@ -27,7 +27,7 @@ __all__ = ["read_json", "load_net", "net_from_dict", "save_net", "load_points",
            "points_from_obj", "write_atomic", "dumps", "check_keys", "NET_KEYS", "LAYER_KEYS", "POINTS_KEYS"]
 
 
-#: The keys each object of the formats may have (DESIGN.md); any other key is refused.
+#: The keys each object of the formats may have (docs/formats.md); any other key is refused.
 #: Deepest JSON nesting read (certificate trees: a few levels above the kernel's MAX_DEPTH = 5000 nodes).
 MAX_NESTING = 6_000
 NET_KEYS = ("format", "version", "input_dim", "layers", "domain")
@@ -91,7 +91,7 @@ def read_json(path) -> object:
 
 
 def net_from_dict(obj, where: str = "") -> Net:
-    """Build a Net from the DESIGN.md dict; errors name ``where`` (the file)."""
+    """Build a Net from the docs/formats.md dict; errors name ``where`` (the file)."""
     pre = f"{where}: " if where else ""
     if not isinstance(obj, dict):
         raise InputError(f"{pre}network file must be a JSON object")

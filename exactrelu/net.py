@@ -191,7 +191,7 @@ class Net:
                              "which float evaluation (float learners, float-guided search, plots) cannot use") from None
 
     def to_dict(self) -> dict:
-        """The DESIGN.md network file as a dict (numbers as exact text)."""
+        """The docs/formats.md network file as a dict (numbers as exact text)."""
         d = {"format": "exactrelu.net", "version": 1, "input_dim": self.input_dim,
              "layers": [{"weight": [[fmt(w) for w in row] for row in lay.weight],
                          "bias": [fmt(b) for b in lay.bias]} for lay in self.layers]}

@@ -1,4 +1,4 @@
-"""The bump phi_y (notes §3.2 [R]): hats, f_y, the network, its input checks, the CLI, and the
+"""The bump phi_y ([R] reconstruction, docs/derivations.md §2): hats, f_y, the network, its input checks, the CLI, and the
 verification script failing closed on broken constructions."""
 import json
 from fractions import Fraction as F
@@ -68,14 +68,14 @@ def test_bump_net_pointwise(data):
 
 
 def test_peak_matches_notes_instances():
-    # notes §7.3: verified instances (d, L, c, M)
+    # docs/derivations.md §2.5: instances (d, L, c, M)
     for d, L, c, M in [(1, 3, 1, 8), (2, 3, 2, 8), (2, 4, F(1, 2), 16), (3, 5, 2, 8)]:
         y = [F(1, M)] * d
         assert Bm.bump_net(d, L, c, M, y)(y) == (Bm.bump_peak(d, L, c, M),)
 
 
 def test_lp_norm_examples_and_sympy():
-    # notes §3.3 / §7.12 give these as checked values; the formula is the input, sympy the cross-check
+    # docs/derivations.md §3 gives these values; the formula is the input, sympy the cross-check
     assert [Bm.lp_norm_power(1, 8, p) for p in (1, 2, 3)] == [F(1, 8), F(1, 12), F(1, 16)]
     assert [Bm.lp_norm_power(2, 8, p) for p in (1, 2)] == [F(1, 96), F(1, 192)]
     for d, p in [(1, 2), (2, 3), (3, 1)]:

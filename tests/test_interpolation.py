@@ -1,4 +1,4 @@
-"""A*: piecewise-constant interpolation on cell centres (slides [S], notes §4.2 [R])."""
+"""A*: piecewise-constant interpolation on cell centres (slides [S]; [R] reconstruction, docs/derivations.md §5)."""
 from fractions import Fraction as F
 
 import pytest

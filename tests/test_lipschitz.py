@@ -1,4 +1,4 @@
-"""The Lipschitz bound by induction on layers (slides [S], general q [R] notes §4.1), decided exactly."""
+"""The Lipschitz bound by induction on layers (slides [S], general q [R] reconstruction, docs/derivations.md §4), decided exactly."""
 from fractions import Fraction as F
 
 import pytest
@@ -63,7 +63,7 @@ def test_every_region_within_bound(member):
 
 @pytest.mark.parametrize("d,L,c,M", [(1, 3, F(1), 8), (2, 4, F(1, 2), 4), (3, 3, F(2), 8)])
 def test_bump_gradient_is_one_over_6d_of_bound(d, L, c, M):
-    """notes §4.1 [R]: ||grad phi_y|| = peak M sqrt(d) = bound / (6d) (squared, exactly)."""
+    """docs/derivations.md §4 ([R] reconstruction): ||grad phi_y|| = peak M sqrt(d) = bound / (6d) (squared, exactly)."""
     from exactrelu.analysis.regions import lipschitz
     from exactrelu.constructions.bumps import bump_net, bump_peak
     from exactrelu.theory.lipschitz import bump_ratio_squared

@@ -116,3 +116,15 @@ def test_readme_names_every_verification_script():
     section = (PROOFS.parent / "README.md").read_text().split("## What `make verify` checks", 1)[1].split("\n## ", 1)[0]
     for p in PROOFS.glob("*.py"):
         assert f"`{p.name}`" in section, f"README does not say what {p.name} checks"
+
+
+def test_nothing_refers_to_files_a_user_does_not_have():
+    import re
+    root = PROOFS.parent
+    # the project's private notes and design file live outside the repository
+    unshipped = re.compile(r"\.\./shared|shared/(reference|seeds)|DESIGN\.md|" + "notes" + r" §|[Rr]eference notes")
+    files = [root / "README.md", *(p for d in ("exactrelu", "proofs", "tests", "docs", "bench")
+                                   for p in (root / d).rglob("*") if p.suffix in (".py", ".md"))]
+    hits = [f"{p.relative_to(root)}:{i}" for p in files for i, line in enumerate(p.read_text().splitlines(), 1)
+            if unshipped.search(line)]
+    assert not hits, hits

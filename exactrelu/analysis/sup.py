@@ -105,7 +105,7 @@ class SupResult:
     checked: object = None   # the kernel's Checked, when sup() already replayed the certificate
 
     def to_json(self) -> dict:
-        """DESIGN.md's ``sup`` output."""
+        """The ``sup`` JSON output of docs/formats.md."""
         w = [fmt(v) for v in self.witness]
         if self.exact:
             return {"sup": fmt(self.value), "witness": w, "exact": True}

@@ -11,7 +11,7 @@ HELP = "evaluate a network at points (exact by default)"
 
 
 def add_arguments(p):
-    p.add_argument("net", help="network file (JSON, DESIGN.md format)")
+    p.add_argument("net", help="network file (JSON, docs/formats.md)")
     p.add_argument("points", help="points file (JSON)")
     p.add_argument("--float64", action="store_true", help="float64 evaluation through the explicit bridge")
     p.add_argument("--json", action="store_true", help='print {"outputs": [[...], ...]}')

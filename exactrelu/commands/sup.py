@@ -28,7 +28,7 @@ def add_arguments(p):
     p.add_argument("--replay", metavar="CERT", help="do not search: replay this certificate file with the kernel, as a "
                                                    "claim about exactly --box and --sign (defaults as for the search); "
                                                    "a certificate about another box or sign is REJECTED")
-    p.add_argument("--json", action="store_true", help="print DESIGN.md's sup JSON")
+    p.add_argument("--json", action="store_true", help="print the sup JSON of docs/formats.md")
     p.add_argument("--memory-limit", metavar="MB", type=count, default=None,
                    help="memory budget in MB (10^6 bytes) of a d = 1 search, whose kernel replay keeps every "
                         "neuron's sign at every knot: a larger problem is refused (exit 2) or stopped (exit 3); "

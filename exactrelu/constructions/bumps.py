@@ -9,7 +9,7 @@ f_y is supported on y + [-1/M, 1/M]^d, ||f_y||_{L^p} ~ M^(-d/p), and a ReLU netw
 depth L >= 3, width 3d and parameters bounded by c realizes phi_y with
 ||phi_y||_inf >= c^L (3d)^(L-2) / (2M).
 
-The exact network below is a reconstruction [R] (reference notes §3.2): two hat variants,
+The exact network below is an [R] reconstruction (docs/derivations.md §2): two hat variants,
 
 * ``"clipped"``:   Lambda(t) = M [rho(t - y + 1/M) - 2 rho(t - y) + rho(t - y - 1/M)]  (0 outside),
 * ``"one-sided"``: Lambda(t) = M [rho(t - y + 1/M) - 2 rho(t - y)]  (negative right of the support),
@@ -19,14 +19,14 @@ phi_y = c^L (3d)^(L-2) / (2M) * f_y (so the slides' ">=" holds with equality).
 
 Centres.  Any centre y with every y_i in [1/M, 1 - 1/M] is accepted: exactly then the support
 cube lies in [0, 1]^d *and* every first-layer bias c(+-1/M - y_i), -c y_i lies in [-c, c].  The
-lower-bound argument uses the grid centres y_i in {(2j - 1)/M : j = 1..M/2} (M even, notes
-§4.3); ``grid=True`` insists on those.
+lower-bound argument uses the grid centres y_i in {(2j - 1)/M : j = 1..M/2} (M even,
+docs/derivations.md §6); ``grid=True`` insists on those.
 
 References
 ----------
 .. [S] J. Berner, P. Grohs, F. Voigtlaender, "Learning ReLU networks to high uniform accuracy
    is intractable", ICLR 2023; the authors' slides (bump construction).
-.. [R] Reconstruction in the project's reference notes, §3.2-3.3 (not from the paper's text).
+.. [R] Reconstruction: the project's own derivation, docs/derivations.md §2-3 (not from the paper's text).
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ __all__ = ["VARIANTS", "hat", "f_y", "pyramid", "f_y_sympy", "bump_peak", "bump_
            "lp_norm_power", "lp_norm_power_sympy", "bias_condition_holds", "grid_centres", "is_grid_centre",
            "check_params"]
 
-#: The two hat realizations of notes §3.2 [R].
+#: The two hat realizations of docs/derivations.md §2.1 ([R] reconstruction).
 VARIANTS = ("clipped", "one-sided")
 
 _ZERO = Fraction(0)
@@ -107,7 +107,7 @@ def _slope(M) -> Fraction:
 # -- the functions of the slides -------------------------------------------------------------------
 
 def hat(t, y, M, variant: str = "clipped") -> Fraction:
-    """Exact value of the hat Lambda_{M,y}(t) (notes §3.2 [R]; the slides' Lambda_{y_i} [S]).
+    """Exact value of the hat Lambda_{M,y}(t) ([R] reconstruction, docs/derivations.md §2.1; the slides' Lambda_{y_i} [S]).
 
     Parameters
     ----------
@@ -150,7 +150,7 @@ def f_y(x, y, M, variant: str = "clipped") -> Fraction:
 
 
 def pyramid(x, y, M) -> Fraction:
-    """ReLU(1 - M ||x - y||_1): the closed form of f_y (notes §3.2 [R]), exactly."""
+    """ReLU(1 - M ||x - y||_1): the closed form of f_y ([R] reconstruction, docs/derivations.md §2.2), exactly."""
     M = _pos(M, "M")
     return _relu(1 - M * sum((abs(to_rational(a) - to_rational(b)) for a, b in zip(x, y)), _ZERO))
 
@@ -198,7 +198,7 @@ def f_y_sympy(d: int, M, y, variant: str = "clipped", symbols=None):
 
 
 def bump_peak(d: int, L: int, c, M) -> Fraction:
-    """The slides' peak value c^L (3d)^(L-2) / (2M) [S] (attained with equality, notes §3.2 [R]).
+    """The slides' peak value c^L (3d)^(L-2) / (2M) [S] (attained with equality, [R] reconstruction, docs/derivations.md §2.5).
 
     This is the *formula*; the network's actual maximum is computed separately (bump.peak).
 
@@ -211,7 +211,7 @@ def bump_peak(d: int, L: int, c, M) -> Fraction:
 
 
 def lp_norm_power(d: int, M, p: int) -> Fraction:
-    """||f_y||_{L^p}^p = (2/M)^d p! / (p+d)! for integer p >= 1 (notes §3.3 [R], Dirichlet integral).
+    """||f_y||_{L^p}^p = (2/M)^d p! / (p+d)! for integer p >= 1 ([R] reconstruction, docs/derivations.md §3, Dirichlet integral).
 
     Valid whenever the support y + [-1/M, 1/M]^d lies in the domain [0, 1]^d.
 
@@ -224,13 +224,13 @@ def lp_norm_power(d: int, M, p: int) -> Fraction:
 
 
 def bias_condition_holds(d: int, c, M) -> bool:
-    """The clipped variant's layer-2 bias |c^2 (1-d) / (2M)| <= c, i.e. M >= c (d-1)/2 (notes §7.4 [R])."""
+    """The clipped variant's layer-2 bias |c^2 (1-d) / (2M)| <= c, i.e. M >= c (d-1)/2 ([R] reconstruction, docs/derivations.md §2.4)."""
     c, M = _pos(c, "c"), _pos(M, "M")
     return c * c * (d - 1) / (2 * M) <= c
 
 
 def grid_centres(M) -> list[Fraction]:
-    """The grid {(2j-1)/M : j = 1..M/2} of spacing 2/M on one axis (notes §4.3 [R]); M even."""
+    """The grid {(2j-1)/M : j = 1..M/2} of spacing 2/M on one axis ([R] reconstruction, docs/derivations.md §6); M even."""
     M = to_rational(M, what="M")
     if M <= 0 or M.denominator != 1 or M.numerator % 2:
         raise InputError(f"M={fmt(M)} must be a positive even integer")
@@ -248,7 +248,7 @@ def is_grid_centre(v, M) -> bool:
 
 def bump_net(d: int, L: int, c, M, y, variant: str = "clipped", *, grid: bool = False,
              check: bool = True) -> Net:
-    """The bump phi_y as an exact network in N(d, L, 3d, c, inf) (notes §3.2 [R]; slides [S]).
+    """The bump phi_y as an exact network in N(d, L, 3d, c, inf) ([R] reconstruction, docs/derivations.md §2.3; slides [S]).
 
     Layer 1 (3d neurons; per coordinate i): rho(c(x_i - y_i) + c/M), rho(c(x_i - y_i)), and
     rho(c(x_i - y_i) - c/M) (clipped) or the constant neuron rho(c) = c (one-sided); combined
@@ -269,7 +269,7 @@ def bump_net(d: int, L: int, c, M, y, variant: str = "clipped", *, grid: bool = 
     y : sequence of d rationals, each in [1/M, 1 - 1/M]
     variant : {"clipped", "one-sided"}
     grid : bool
-        Also require M even and y_i in {(2j - 1)/M} (the lower bound's grid, notes §4.3).
+        Also require M even and y_i in {(2j - 1)/M} (the lower bound's grid, docs/derivations.md §6).
     check : bool
         With the clipped variant, refuse M < c(d-1)/2 (the layer-2 bias would exceed c).
         ``check=False`` builds the network anyway (it is then outside the class; for tests).

@@ -1,6 +1,6 @@
 """exactrelu sweep report: the paper's aggregation of a sweep store, as tables and a figure.
 
-The aggregation is the reference code's (juliusberner/theory2practice, notes §5.3).  An *algorithm* is a
+The aggregation is the reference code's (juliusberner/theory2practice, analysis.py; docs/derivations.md §11).  An *algorithm* is a
 student depth and width, the learning-rate schedule (Adam, lr -> lr_final), the batch rule and the
 number of epochs.  For each input dimension d, sample size m and metric:
 

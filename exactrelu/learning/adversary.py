@@ -1,6 +1,6 @@
 """The lower-bound adversary: fool any sampling algorithm with a grid bump, and certify it.
 
-Berner, Grohs, Voigtlaender (ICLR 2023), notes §4.3-4.4.  Given a learning algorithm
+Berner, Grohs, Voigtlaender (ICLR 2023), slides [S]; docs/derivations.md §6-7.  Given a learning algorithm
 ``learner(oracle, m, d, rng) -> predictor`` with a budget of m samples and the class
 N(d, L, 3d, c, inf):
 
@@ -115,7 +115,7 @@ def exact_predictor(pred, d: int) -> ExactPredictor:
 
 def choose_bump(queries, m: int, d: int):
     """(M, N, number untouched, y, j): the first grid bump in lexicographic order that no query
-    touches (notes §4.3).  Only the touched set is computed (each query has one candidate)."""
+    touches (docs/derivations.md §6).  Only the touched set is computed (each query has one candidate)."""
     from ..theory.grid import centre, centres, grid_M, n_bumps, touched_set
     M = grid_M(m, d)
     N = n_bumps(M, d)
@@ -217,14 +217,14 @@ def _check_args(m, d, L, c, budget):
         raise InputError(f"c={fmt(c)} must be > 0")
     budget = m if budget is None else budget
     if isinstance(budget, bool) or not isinstance(budget, int) or not m <= budget <= 2 * m:
-        raise InputError(f"budget={budget!r} must be an integer in [m, 2m] (Markov: 2m samples, notes §4.4)")
+        raise InputError(f"budget={budget!r} must be an integer in [m, 2m] (Markov: 2m samples, docs/derivations.md §7)")
     return c, budget
 
 
 def fool(learner, m: int, d: int, L: int, c, *, seed: int = 0, variant: str | None = None,
          budget: int | None = None, y=None, name: str | None = None, use_sup: bool = True,
          sup_limits: dict | None = None, tamper=None) -> FoolResult:
-    """Play the adversary of notes §4.3 against ``learner`` (see the module docstring).
+    """Play the adversary of docs/derivations.md §6 against ``learner`` (see the module docstring).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """The upper-bound algorithm A*: piecewise-constant interpolation on cell centres.
 
 Slides [S]: there is an algorithm with ||A*(u) - u||_{L^inf} <= Lip_{l2}(u) sqrt(d) m^(-1/d).
-Realization [R] (reference notes §4.2): with n = floor(m^(1/d)) (exact integer root), query u at
+Realization: [R] reconstruction (docs/derivations.md §5): with n = floor(m^(1/d)) (exact integer root), query u at
 the n^d <= m centres of the uniform grid with n cells per axis, and predict the value at the
 nearest centre (the centre of the cell containing x).  Every x is within sqrt(d)/(2n) of its
 centre, so the error is <= Lip sqrt(d) / (2n) <= Lip sqrt(d) m^(-1/d)  (n >= m^(1/d)/2).
@@ -18,7 +18,7 @@ outside the box go to the nearest boundary cell.
 References
 ----------
 .. [S] Berner, Grohs, Voigtlaender, ICLR 2023, slides: upper bound by piecewise-constant interpolation.
-.. [R] Reference notes §4.2 (the choice n = floor(m^(1/d)) and nearest-centre prediction).
+.. [R] Reconstruction, docs/derivations.md §5 (the choice n = floor(m^(1/d)) and nearest-centre prediction).
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _md(m, d):
 
 
 def cells_per_axis(m: int, d: int) -> int:
-    """n = floor(m^(1/d)) by an exact integer root (notes §4.2 [R]); n^d <= m < (n+1)^d.
+    """n = floor(m^(1/d)) by an exact integer root ([R] reconstruction, docs/derivations.md §5); n^d <= m < (n+1)^d.
 
     >>> cells_per_axis(3125, 5), cells_per_axis(3124, 5), cells_per_axis(10, 2)
     (5, 4, 3)

@@ -1,11 +1,11 @@
 """Learning algorithms as callables ``learner(oracle, m, d, rng) -> predictor``.
 
 The lower bound of Berner, Grohs, Voigtlaender (ICLR 2023) holds for *any* algorithm that
-sees its target only through point samples, adaptively and with randomness (notes §1.1).
+sees its target only through point samples, adaptively and with randomness (docs/derivations.md §1).
 These are concrete ones to play against the adversary (:mod:`exactrelu.learning.adversary`):
 
 ================== =======================================================================
-``a_star``          A*: piecewise-constant interpolation on the n^d cell centres (notes §4.2),
+``a_star``          A*: piecewise-constant interpolation on the n^d cell centres (docs/derivations.md §5),
                     deterministic, non-adaptive (wraps :func:`~exactrelu.learning.interpolation.a_star`)
 ``nearest_neighbour`` m uniform random points; predicts the answer at the nearest one (l2, exact)
 ``least_squares``   m uniform random points; exact ridge least squares (lambda = 2^-20) on the
@@ -63,7 +63,7 @@ def random_points(rng, n: int, d: int) -> list[tuple[Fraction, ...]]:
 # -- A* -------------------------------------------------------------------------------------------
 
 def a_star(oracle, m: int, d: int, rng=None):
-    """A* (notes §4.2): the n^d cell centres, n = floor(m^(1/d)); deterministic, ignores ``rng``."""
+    """A* (docs/derivations.md §5): the n^d cell centres, n = floor(m^(1/d)); deterministic, ignores ``rng``."""
     from .interpolation import a_star as _a_star
     return _a_star(oracle, m, d)
 
@@ -231,7 +231,7 @@ def adam(oracle, m: int, d: int, rng, *, width: int = 8, depth: int = 3, epochs:
          lr: float = 1e-2, lr_end: float = 1e-4):
     """A d-width-...-1 ReLU network (``depth`` affine layers) trained with full-batch Adam on m
     uniform random samples, float64, MSE loss, learning rate decaying exponentially from ``lr``
-    to ``lr_end`` (the reference code's schedule, notes §5.2, scaled down).  Initialization
+    to ``lr_end`` (the reference code's schedule, docs/derivations.md §11, scaled down).  Initialization
     U[-1/sqrt(fan_in), 1/sqrt(fan_in)] from a torch Generator seeded by ``rng``: no global state."""
     from ..torchio import single_thread
     with single_thread() as torch:

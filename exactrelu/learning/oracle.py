@@ -1,6 +1,6 @@
 """The sample oracle: the only window a learning algorithm has onto its target u.
 
-A learning algorithm in the sense of Berner, Grohs, Voigtlaender (ICLR 2023, notes §1.1)
+A learning algorithm in the sense of Berner, Grohs, Voigtlaender (ICLR 2023, slides [S]; docs/derivations.md §1)
 sees u only through point samples (x_i, u(x_i)).  :class:`SampleOracle` hands those out,
 exactly, and keeps the record the lower-bound adversary needs:
 

@@ -1,7 +1,7 @@
 """Teacher-student experiments: the sampled L-infinity error beside the certified sup.
 
 The paper's experiments (Berner, Grohs, Voigtlaender, ICLR 2023, §3; reference code
-``juliusberner/theory2practice``, notes §5.2) train student networks with Adam on m samples of
+``juliusberner/theory2practice``, docs/derivations.md §11) train student networks with Adam on m samples of
 random teacher networks and report the L-infinity error as the **maximum over random test
 points** (2^24 of them), a Monte Carlo *lower estimate* of the true uniform error.  Here the
 same pipeline is scaled down to run in seconds, and the sampled estimate is set beside the
@@ -102,7 +102,7 @@ def exact_outputs(net: Net, X) -> list[Fraction]:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Student and optimizer (the reference code's exp_0, scaled down: notes §5.2)."""
+    """Student and optimizer (the reference code's exp_0, scaled down: docs/derivations.md §11)."""
     width: int = 16
     depth: int = 3
     epochs: int = 300

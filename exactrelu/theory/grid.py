@@ -51,7 +51,7 @@ def ceil_root(m, d: int) -> int:
 
 
 def grid_M(m, d: int) -> int:
-    """M = 8 ceil(m^(1/d)) (notes §4.3, slides [S]); always a multiple of 8, so M/2 is an integer."""
+    """M = 8 ceil(m^(1/d)) (slides [S]; docs/derivations.md §6); always a multiple of 8, so M/2 is an integer."""
     return 8 * ceil_root(m, d)
 
 

@@ -1,7 +1,7 @@
 """The Lipschitz bound of the class N(d, L, B, c, q), by induction on the layers, in exact arithmetic.
 
 Slides [S]: Lip_{l2}(phi) <= c^L sqrt(d) B^(L-1) for every phi in N (q = inf).  General q, a
-reconstruction [R] (reference notes §4.1): ||W||_{2->2} <= ||W||_F <= (#entries)^((1/2 - 1/q)_+) ||W||_q
+[R] reconstruction (docs/derivations.md §4): ||W||_{2->2} <= ||W||_F <= (#entries)^((1/2 - 1/q)_+) ||W||_q
 and ReLU is 1-Lipschitz, so
 
     Lip_{l2}(phi) <= c^L d^((1/2 - 1/q)_+) B^((L-1)(1 - 2/q)_+).
@@ -19,7 +19,7 @@ computes that maximum exactly for small scalar networks.
 References
 ----------
 .. [S] Berner, Grohs, Voigtlaender, ICLR 2023, slides: Lipschitz bound by induction on layers.
-.. [R] Reference notes §4.1 (general q), reconstruction.
+.. [R] Reconstruction (general q): docs/derivations.md §4.
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def positive_part_exponent(q) -> Fraction:
 def lipschitz_bound_squared(d: int, L: int, B: int, c, q=INF) -> PowerProduct:
     """Squared l2-Lipschitz bound of N(d, L, B, c, q): c^(2L) d^((1-2/q)_+) B^(2(L-1)(1-2/q)_+).
 
-    Slides [S] for q = inf (c^L sqrt(d) B^(L-1), squared); general q [R] (notes §4.1).
+    Slides [S] for q = inf (c^L sqrt(d) B^(L-1), squared); general q [R] reconstruction (docs/derivations.md §4).
 
     Parameters
     ----------
@@ -101,7 +101,7 @@ def gradient_sq(net: Net, pattern) -> Fraction:
 def max_pattern_gradient_sq(net: Net, limit: int = 1 << 16) -> Fraction:
     """Max over *all* 0/1 activation patterns (feasible or not) of :func:`gradient_sq`.
 
-    This is the quantity the induction of notes §4.1 bounds; it is >= the squared Lipschitz
+    This is the quantity the induction of docs/derivations.md §4 bounds; it is >= the squared Lipschitz
     constant of the realization.  Exponential in the number of neurons: refuses more than
     ``limit`` patterns (LimitReached).
     """
@@ -120,7 +120,7 @@ def max_pattern_gradient_sq(net: Net, limit: int = 1 << 16) -> Fraction:
 
 
 def bump_ratio_squared(d: int) -> Fraction:
-    """(1/(6d))^2: notes §4.1 [R] say the bump's gradient norm is 1/(6d) of the q = inf bound."""
+    """(1/(6d))^2: docs/derivations.md §4 ([R] reconstruction) says the bump's gradient norm is 1/(6d) of the q = inf bound."""
     return Fraction(1, 36 * d * d)
 
 

@@ -101,7 +101,7 @@ def extremal_distribution(m) -> tuple[tuple[int, Fraction], ...]:
 # ---------------------------------------------------------------------------------------------
 def bump_peak_formula(d: int, L: int, c, M) -> Fraction:
     """||phi_y||_inf = phi_y(y) = c^L (3d)^(L-2) / (2M) (slides [S] state >=; equality per the
-    reconstruction of notes §3.2 [R])."""
+    [R] reconstruction of docs/derivations.md §2.5)."""
     c, M = to_rational(c, what="c"), to_rational(M, what="M")
     return c**L * Fraction(3 * d) ** (L - 2) / (2 * M)
 
@@ -130,7 +130,7 @@ class Chain:
 
 def halving_chain(d, L, c, m, *, linf=LINF, M_fn=None, markov_factor=Fraction(1, 4),
                   ceil_factor=2) -> Chain:
-    """Check the constant chain of notes §4.3 step 5 for one (d, L, c, m), step by step.
+    """Check the constant chain of docs/derivations.md §8 for one (d, L, c, m), step by step.
 
     Steps (each a separate exact check):
 
