@@ -36,6 +36,7 @@ mutation: $(VENV)/.mutation
 bench: $(VENV)/.test
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/exact_eval.py
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/sup.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/sweep.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis verify-report.md verify-report.json
