@@ -135,7 +135,8 @@ def _offset(h: int, kb: int, n: int) -> int:
 
 def _outputs(net: Net, pts, signs=None) -> list:
     """Exact outputs of ``net`` at the points (tuples of Fractions); with ``signs`` (one list per
-    point), append the sign of every hidden pre-activation, layer-major, to each point's list."""
+    point), append the sign code of every hidden pre-activation, layer-major, to each point's list:
+    1 for z > 0, 2 for z < 0, 0 for z = 0."""
     s = [_lcm(*(v.denominator for v in x)) for x in pts]
     A = [[x[i].numerator * (q // x[i].denominator) for x, q in zip(pts, s)] for i in range(net.input_dim)]
     layers = _int_layers(net)
@@ -148,7 +149,7 @@ def _outputs(net: Net, pts, signs=None) -> list:
         if l == len(layers) - 1:
             return [tuple(Fraction(z[k], q) for z in Z) for k, q in enumerate(s)]
         for k, sg in enumerate(signs or ()):
-            sg.extend((z[k] > 0) - (z[k] < 0) for z in Z)
+            sg.extend((z[k] > 0) | ((z[k] < 0) << 1) for z in Z)
         A = [[v if v > 0 else 0 for v in z] for z in Z]
 
 
@@ -440,6 +441,9 @@ def _ibp_max(st) -> Fraction:
 # ---------------------------------------------------------------------------------------
 # knots leaves (d = 1)
 # ---------------------------------------------------------------------------------------
+_KNOT_CHUNK = 256   # knots evaluated at once: bounds the memory of a long knots leaf
+
+
 def _check_knots(st, node, path: str, U: Fraction) -> None:
     if st.d != 1 or not isinstance(node["knots"], list):
         raise CertificateRejected(f"{path}: a knots leaf needs d = 1 and a list of knots")
@@ -447,19 +451,25 @@ def _check_knots(st, node, path: str, U: Fraction) -> None:
     pts = [lo] + [_q(t, f"{path}.knots[{i}]") for i, t in enumerate(node["knots"])] + [hi]
     if any(not a < b for a, b in zip(pts[1:-1], pts[2:-1])) or (len(pts) > 2 and not lo < pts[1] <= pts[-2] < hi):
         raise CertificateRejected(f"{path}: knots must increase strictly inside ({_txt(lo)}, {_txt(hi)})")
-    memo = st.cache.setdefault("knots", {})        # x -> (signs of every neuron, f(x) - g(x))
+    # x -> (sign codes of every neuron, one byte each, as one integer; f(x) - g(x)), evaluated in chunks
+    memo = st.cache.setdefault("knots", {})
     todo = sorted({x for x in pts if x not in memo})
-    if todo:
-        signs, obj = [[] for _ in todo], [Fraction(0)] * len(todo)
+    for c in range(0, len(todo), _KNOT_CHUNK):
+        part = todo[c:c + _KNOT_CHUNK]
+        signs, obj = [[] for _ in part], [Fraction(0)] * len(part)
         for n, net in enumerate(st.nets):
-            out = _outputs(net, [(x,) for x in todo], signs)
+            out = _outputs(net, [(x,) for x in part], signs)
             obj = [a + (v[0] if n == 0 else -v[0]) for a, v in zip(obj, out)]
-        memo.update(zip(todo, zip(signs, obj)))
+        memo.update(zip(part, zip((int.from_bytes(bytes(sg), "little") for sg in signs), obj)))
+    ones = int.from_bytes(b"\x01" * len(st.order), "little")      # bit 0 of every neuron's byte
     for k, x in enumerate(pts):
-        signs, obj = memo[x]
+        code, obj = memo[x]
         if st.sign * obj > U:
             raise CertificateRejected(f"{path}: objective {_txt(st.sign * obj)} > {_txt(U)} at the knot {_txt(x)}")
-        i = next((i for i, (a, b) in enumerate(zip(memo[pts[k - 1]][0], signs)) if a * b < 0), None) if k else None
+        prev = memo[pts[k - 1]][0] if k else 0
+        # a neuron positive (bit 0) at one knot and negative (bit 1) at the other: strictly opposite signs
+        flips = ((prev & (code >> 1)) | ((prev >> 1) & code)) & ones
+        i = (flips & -flips).bit_length() // 8 if flips else None
         if i is not None:
             raise CertificateRejected(f"{path}: neuron {i} changes sign between the knots {_txt(pts[k - 1])} and {_txt(x)}")
     st.leaves += len(pts) - 1

@@ -305,7 +305,7 @@ def fraction_signs(net, x):
     a, out = tuple(F(v) for v in x), []
     for lay in net.layers[:-1]:
         z = tuple(sum((w * v for w, v in zip(row, a)), b) for row, b in zip(lay.weight, lay.bias))
-        out += [(v > 0) - (v < 0) for v in z]
+        out += [1 if v > 0 else 2 if v < 0 else 0 for v in z]      # the kernel's sign codes
         a = tuple(max(v, F(0)) for v in z)
     return out
 
@@ -561,3 +561,20 @@ def test_a_tree_deeper_than_the_limit_is_rejected_not_a_crash():
         node = {"cut": 0, "at": f"1/{2 ** k}", "lo": node, "hi": {"ibp": True}}
     with pytest.raises(CertificateRejected, match=f"deeper than {kernel.MAX_DEPTH} nodes"):
         kernel.check_max_le(f, [[0, 1]], "max", 1, node)
+
+
+def test_knots_leaf_longer_than_a_chunk_is_checked_across_chunks():
+    # f(x) = sum_j relu(x - j/600), j = 1..599: its breakpoints are exactly the knots j/600
+    n = 599
+    f = Net([([[1]] * n, [F(-j, 600) for j in range(1, n + 1)]), ([[1] * n], [0])])
+    U = sum(1 - F(j, 600) for j in range(1, n + 1))
+    knots = [F(j, 600) for j in range(1, n + 1)]
+    assert len(knots) + 2 > 2 * kernel._KNOT_CHUNK
+    assert kernel.check_max_le(f, [(0, 1)], "max", U, {"knots": knots}).upper == U
+    for gone in (299, kernel._KNOT_CHUNK - 1, n - 1):          # a knot left out: its neuron flips in between
+        bad = knots[:gone] + knots[gone + 1:]
+        with pytest.raises(CertificateRejected, match=f"neuron {gone} changes sign between the knots "
+                                                      f"{knots[gone - 1] if gone else 0} and "):
+            kernel.check_max_le(f, [(0, 1)], "max", U, {"knots": bad})
+    with pytest.raises(CertificateRejected, match="objective .* > .* at the knot 1"):
+        kernel.check_max_le(f, [(0, 1)], "max", U - F(1, 10**9), {"knots": knots})
