@@ -561,6 +561,10 @@ def test_a_tree_deeper_than_the_limit_is_rejected_not_a_crash():
         node = {"cut": 0, "at": f"1/{2 ** k}", "lo": node, "hi": {"ibp": True}}
     with pytest.raises(CertificateRejected, match=f"deeper than {kernel.MAX_DEPTH} nodes"):
         kernel.check_max_le(f, [[0, 1]], "max", 1, node)
+    node = {"ibp": True}                                      # exactly MAX_DEPTH nodes deep: accepted
+    for k in range(kernel.MAX_DEPTH - 1, 0, -1):
+        node = {"cut": 0, "at": f"1/{2 ** k}", "lo": node, "hi": {"ibp": True}}
+    assert kernel.check_max_le(f, [[0, 1]], "max", 1, node).upper == 1
 
 
 def test_knots_leaf_longer_than_a_chunk_is_checked_across_chunks():

@@ -300,3 +300,47 @@ def test_pickling_message():
 def test_a_long_non_numeral_is_shown_shortened():
     assert rejected(lambda: K._q("x" * 100, "w")) == f"w: '{'x' * 40}... (100 characters)' is not an exact rational 'p/q'"
     assert rejected(lambda: K._q("1/" + "0" * 70, "w")) == f"w: '1/{'0' * 38}... (72 characters)' is not an exact rational 'p/q'"
+
+
+# -- survivors of the kernel's mutation sample after the knots change (docs/testing.md) ------------
+
+_ID = Net([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])                 # |x| on [-1, 1]
+_ID2 = Net([([[1, 0]], [0]), ([[1]], [0])])                           # relu(x1), d = 2
+
+
+def test_interval_messages_name_the_upper_end_and_the_lower_end():
+    tree = {"+": {"knots": []}, "-": {"knots": []}}
+    with pytest.raises(CertificateRejected, match=r"^upper: 'x' is not an exact rational"):
+        K.check_interval(_ID, [(-1, 1)], "abs", 1, "x", [1], tree)
+    with pytest.raises(CertificateRejected, match="certificate says lower = 1/2"):
+        K.check_interval(_ID, [(-1, 1)], "abs", F(1, 2), 1, [1], tree)
+
+
+def test_fix_duals_must_be_a_list_even_of_the_right_length():
+    f = Net([([[1]], [1]), ([[1]], [0])])                             # relu(x + 1): active on [0, 1]
+    assert K.check_max_le(f, [(0, 1)], "max", 2, {"fix": "+", "duals": [None], "next": {"bound": {}}})
+    with pytest.raises(CertificateRejected, match="need one dual per fixed neuron"):
+        K.check_max_le(f, [(0, 1)], "max", 2, {"fix": "+", "duals": {0: None}, "next": {"bound": {}}})
+
+
+def test_a_cut_axis_that_is_a_bool_is_refused_even_where_it_would_be_in_range():
+    tree = {"cut": True, "at": "1/2", "lo": {"ibp": True}, "hi": {"ibp": True}}
+    with pytest.raises(CertificateRejected, match=r"cut axis True outside 0\.\.1"):
+        K.check_max_le(_ID2, [(0, 1), (0, 1)], "max", 1, tree)
+
+
+def test_a_non_node_says_what_a_node_is():
+    with pytest.raises(CertificateRejected, match=r"tree\[\+\]: not a node \(need exactly one of"):
+        K.check_max_le(_ID2, [(0, 1), (0, 1)], "max", 1, {"nothing": 1})
+
+
+def test_a_60_character_non_numeral_is_shown_shortened():
+    with pytest.raises(CertificateRejected, match=r"\.\.\. \(60 characters\)"):
+        K.check_max_le(_ID2, [(0, 1), (0, 1)], "max", "y" * 60, {"ibp": True})
+
+
+def test_eval_needs_lists_and_accepts_no_points():
+    with pytest.raises(CertificateRejected, match="need a Net and lists of points and values"):
+        K.check_eval(_ID, [[1]], "x")
+    ok = K.check_eval(_ID, [], [])
+    assert ok.kind == "eval" and ok.instances == 0
