@@ -442,8 +442,6 @@ def lipschitz(net: Net, box=None, norm: str = "l2", *, max_regions=DEFAULT_MAX_R
         raise InputError(f"norm={norm!r} must be 'l2' or 'linf'")
     if net.output_dim != 1:
         raise InputError(f"lipschitz: network has output dimension {net.output_dim}; need scalar output")
-    if box is not None and any(lo == hi for lo, hi in _as_box(box, (net,))):
-        return _lipschitz_on_hull(net, box, norm, max_regions, time_limit)
     box = _as_box(box, (net,))
     flat = [lo == hi for lo, hi in box]
     best, n = None, 0
@@ -454,18 +452,3 @@ def lipschitz(net: Net, box=None, norm: str = "l2", *, max_regions=DEFAULT_MAX_R
         if best is None or v > best[0]:
             best = (v, g, r.interior)
     return LipschitzResult(best[0], norm, norm == "l2", best[1], best[2], n)
-
-
-def _lipschitz_on_hull(net, box, norm, max_regions, time_limit) -> LipschitzResult:
-    """A degenerate box (lo == hi on some axes): the constant of the net restricted to the box's affine
-    hull, i.e. of the gradients projected onto it (the fixed coordinates are 0); 0 on a single point."""
-    from ..calculus import restrict
-    g, free, sub = restrict(net, box)
-    point = tuple(lo for lo, _ in _as_box(box, (net,)))
-    if g is None:
-        return LipschitzResult(Fraction(0), norm, norm == "l2", (Fraction(0),) * net.input_dim, point, 1)
-    r = lipschitz(g, sub, norm, max_regions=max_regions, time_limit=time_limit)
-    grad, x = [Fraction(0)] * net.input_dim, list(point)
-    for k, i in enumerate(free):
-        grad[i], x[i] = r.gradient[k], r.point[k]
-    return LipschitzResult(r.value, norm, r.squared, tuple(grad), tuple(x), r.regions)

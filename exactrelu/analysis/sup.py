@@ -45,7 +45,7 @@ from fractions import Fraction
 from .. import kernel
 from ..errors import CertificateRejected, InputError, LimitReached
 from ..net import Net
-from ..numbers import fmt, to_rational
+from ..numbers import fmt, to_float, to_rational
 from ..progress import Progress, deadline
 from .lp import box_max, box_min, lp_max
 
@@ -456,14 +456,7 @@ def _cuts_first(nets) -> bool:
 
 def _float_ok(nets) -> bool:
     """Whether every parameter is within the float64 range (the float-guided search needs it)."""
-    return all(math.isfinite(_approx(v)) for n in nets for lay in n.layers for v in lay.entries())
-
-
-def _approx(v) -> float:
-    try:
-        return float(v)
-    except OverflowError:
-        return math.inf
+    return all(math.isfinite(to_float(v)) for n in nets for lay in n.layers for v in lay.entries())
 
 
 def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto", bar=None, memory_limit=None):

@@ -27,6 +27,20 @@ def seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def refuse_given(args, options, why: str) -> None:
+    """Usage error if any of ``options`` (argparse dests whose default is None) was given."""
+    given = [o for o in options if getattr(args, o) is not None]
+    if given:
+        raise InputError(f"{why}: --{given[0].replace('_', '-')} does not apply to it")
+
+
+def print_rejection(args, error) -> int:
+    """A replay the kernel rejected: REJECTED (or its JSON) on stdout, exit 1."""
+    import json
+    print(json.dumps({"accepted": False, "reason": str(error)}) if args.json else f"REJECTED: {error}")
+    return 1
+
+
 def check_size(d: int, width: int, L: int) -> None:
     """Refuse architectures with more than MAX_PARAMS parameters before building them."""
     n = d * width + width + max(L - 2, 0) * (width * width + width) + width + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ._args import check_size
+from ._args import check_size, print_rejection, refuse_given
 from ..errors import InputError
 from ..io import dumps, write_atomic
 from ..numbers import approx, fmt, to_integer, to_rational
@@ -33,7 +33,7 @@ def add_arguments(p):
     p.add_argument("--seed", default=None, help="the learner's seed (default 0)")
     p.add_argument("--variant", default=None, help="bump variant: clipped or one-sided (default: clipped when "
                                                    "M >= c(d-1)/2, else one-sided)")
-    p.add_argument("--no-sup", action="store_true", help="skip the certified sups for network predictors")
+    p.add_argument("--no-sup", action="store_true", default=None, help="skip the certified sups for network predictors")
     p.add_argument("--json", action="store_true", help="print the JSON report on stdout")
     p.add_argument("-o", "--output", default=None, help="write the JSON report (with the certificate) here")
     p.add_argument("--replay", metavar="REPORT", default=None,
@@ -58,9 +58,7 @@ def _replay(args) -> int:
     from ..errors import CertificateRejected, KernelLimit
     from ..io import read_json
     from ..learning.adversary import replay_certificate, trusted
-    given = [o for o in _RUN_ONLY if getattr(args, o) not in (None, False)]
-    if given:
-        raise InputError(f"--replay does not run a learner: --{given[0].replace('_', '-')} does not apply to it")
+    refuse_given(args, _RUN_ONLY, "--replay does not run a learner")
     rep = read_json(args.replay)
     cert = rep.get("certificate") if isinstance(rep, dict) and "certificate" in rep else rep
     try:
@@ -68,8 +66,7 @@ def _replay(args) -> int:
     except KernelLimit:
         raise                     # a limit of the kernel, not a refutation: exit 3 (cli)
     except CertificateRejected as e:
-        print(json.dumps({"accepted": False, "reason": str(e)}) if args.json else f"REJECTED: {e}")
-        return 1
+        return print_rejection(args, e)
     if args.json:
         print(json.dumps({"accepted": True, "defeated": out["defeated"], "checked": out["checked"],
                           "trusted": out["trusted"]}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from ._args import count, seconds
+from ._args import count, print_rejection, refuse_given, seconds
 from ..progress import add_option as add_progress_option, wanted as progress_wanted
 from ..errors import CertificateRejected, InputError, KernelLimit
 from ..io import load_net, parse_box, read_json, write_atomic
@@ -56,9 +56,7 @@ def _replay(args, nets, f) -> int:
     """--replay CERT: the kernel replays the certificate as a claim about exactly the box (--box, else the
     net's domain, else [0,1]^d) and the sign (--sign, default abs) of this command line."""
     from .. import kernel
-    given = [opt for opt in _SEARCH_ONLY if getattr(args, opt) is not None]
-    if given:
-        raise InputError(f"--replay does not search: --{given[0].replace('_', '-')} does not apply to it")
+    refuse_given(args, _SEARCH_ONLY, "--replay does not search")
     box = parse_box(args.box, f.input_dim) if args.box is not None else f.box()
     cert = read_json(args.replay)
     try:
@@ -66,11 +64,7 @@ def _replay(args, nets, f) -> int:
     except KernelLimit:
         raise                     # a limit of the kernel, not a refutation: exit 3 (cli)
     except CertificateRejected as e:
-        if args.json:
-            print(json.dumps({"accepted": False, "reason": str(e)}))
-        else:
-            print(f"REJECTED: {e}")
-        return 1
+        return print_rejection(args, e)
     if args.json:
         out = {"accepted": True, "claim": checked.kind, "statement": checked.statement, "sign": checked.sign,
                "box": [[fmt(lo), fmt(hi)] for lo, hi in checked.box]}

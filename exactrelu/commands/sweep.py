@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 from ._args import count
-from ..errors import InputError
 from ..progress import add_option, wanted
 
 HELP = "teacher-student sweeps: run a TOML spec into a SQLite store, show its status, report it"
