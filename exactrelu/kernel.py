@@ -23,7 +23,8 @@ import sys as _sys
 import weakref as _weakref
 from dataclasses import dataclass
 from fractions import Fraction
-from math import lcm as _lcm
+from itertools import accumulate as _accumulate, compress as _compress
+from math import gcd as _gcd, lcm as _lcm
 from operator import mul as _mul
 
 from .net import CertificateRejected, KernelLimit, Net
@@ -92,11 +93,10 @@ def genuine(c) -> bool:
 # Exact evaluation, in integers.  Layer l is held as (D, C, c, r): D the lcm of its
 # denominators, C = D W and c = D b integers, r the largest row sum of |C| and |c|.  With a
 # layer's inputs a = A / s (integers A, s > 0 per point) its pre-activations are
-# z = (C A + c s) / (D s).  Several points go through at once: each input neuron's values
-# (and s) are packed into one integer, slot k of K bits holding point k (signed, read back
-# by bytes with an offset of 2^(K-1)), so one big-integer sum per neuron serves every point.
-# K is chosen with r * max(|A|, s) < 2^(K-1), which bounds every slot of C A + c s: no slot
-# can overflow into the next.
+# z = (C A + c s) / (D s).  Several points go through at once: a list of values, one per point,
+# is packed into one integer (slot k of 8 kb_k bits for point k, see _pack), so one big-integer
+# sum per input serves every point; r * max(|A_k|, s_k, any value packed at k) < 2^(8 kb_k - 1)
+# bounds slot k of C A + c s: no slot can overflow into the next.
 # ---------------------------------------------------------------------------------------
 _INTS: dict = {}   # id(net) -> (net.layers, integer layers); checked by identity, so a reused id is harmless
 
@@ -116,21 +116,15 @@ def _int_layers(net: Net):
     return hit[1]
 
 
-def _pack(vals, kb: int) -> int:
-    """sum_k vals[k] 2^(8 kb k), every |vals[k]| < 2^(8 kb - 1)."""
-    h = 1 << (8 * kb - 1)
-    return int.from_bytes(b"".join((v + h).to_bytes(kb, "little") for v in vals), "little") - _offset(h, kb, len(vals))
+def _pack(vals, slots, off: int) -> int:
+    """sum_k vals[k] 2^(8 p_k), slots[k] = (p_k, kb_k, h_k = 2^(8 kb_k - 1)), |vals[k]| < h_k; off: _pack of 0s."""
+    return int.from_bytes(b"".join((v + h).to_bytes(kb, "little") for v, (_, kb, h) in zip(vals, slots)), "little") - off
 
 
-def _unpack(z: int, kb: int, n: int) -> list:
-    """The n slots of z (inverse of _pack when every slot lies in [-2^(8 kb - 1), 2^(8 kb - 1)))."""
-    h = 1 << (8 * kb - 1)
-    b = (z + _offset(h, kb, n)).to_bytes(kb * n, "little")
-    return [int.from_bytes(b[i:i + kb], "little") - h for i in range(0, kb * n, kb)]
-
-
-def _offset(h: int, kb: int, n: int) -> int:
-    return int.from_bytes(h.to_bytes(kb, "little") * n, "little")
+def _unpack(z: int, slots, off: int) -> list:
+    """The slots of z (inverse of _pack when slot k lies in [-h_k, h_k)); ^ off: each in two's complement."""
+    b = ((z + off) ^ off).to_bytes(slots[-1][0] + slots[-1][1], "little")
+    return [int.from_bytes(b[p:p + kb], "little", signed=True) for p, kb, _ in slots]
 
 
 def _outputs(net: Net, pts, signs=None) -> list:
@@ -139,18 +133,28 @@ def _outputs(net: Net, pts, signs=None) -> list:
     1 for z > 0, 2 for z < 0, 0 for z = 0."""
     s = [_lcm(*(v.denominator for v in x)) for x in pts]
     A = [[x[i].numerator * (q // x[i].denominator) for x, q in zip(pts, s)] for i in range(net.input_dim)]
-    layers = _int_layers(net)
+    layers, vals, rows = _int_layers(net), [], []       # Z[j] = rows[j] . vals (lists of values), slot by slot
     for l, (D, C, c, r) in enumerate(layers):
-        m = max(max(map(abs, a)) for a in A + [s])
-        kb = (r.bit_length() + m.bit_length()) // 8 + 1
-        V, S = [_pack(a, kb) for a in A], _pack(s, kb)
-        Z = [_unpack(sum(map(_mul, row, V)) + cb * S, kb, len(pts)) for row, cb in zip(C, c)]
+        kbs = [(r.bit_length() + max(map(abs, col)).bit_length()) // 8 + 1 for col in zip(s, *A, *vals)]
+        slots = [(p - kb, kb, 1 << (8 * kb - 1)) for p, kb in zip(_accumulate(kbs), kbs)]
+        off = _pack([0] * len(slots), slots, 0)
+        fold = [bool(rows) and min(a) > 0 for a in A]   # > 0 everywhere after a layer kept whole: folded,
+        live = [any(a) and not f for a, f in zip(A, fold)]    # as A[i] = Z[i] = rows[i] . vals; 0 everywhere: out
+        cols = [list(_compress(col, fold)) for col in zip(*rows)]
+        vals = list(_compress(A, live)) + [s] + vals
+        rows = [list(_compress(row, live)) + [cb] + [sum(map(_mul, _compress(row, fold), col)) for col in cols]
+                for row, cb in zip(C, c)]
+        V = [_pack(v, slots, off) for v in vals]
+        Z = [_unpack(sum(map(_mul, row, V)), slots, off) for row in rows]
         s = [D * q for q in s]
         if l == len(layers) - 1:
             return [tuple(Fraction(z[k], q) for z in Z) for k, q in enumerate(s)]
         for k, sg in enumerate(signs or ()):
             sg.extend((z[k] > 0) | ((z[k] < 0) << 1) for z in Z)
         A = [[v if v > 0 else 0 for v in z] for z in Z]
+        if sum(min(a) > 0 for a in A) <= len(V) ** 2:    # folding those would cost more products than it saves
+            g = [_gcd(*col) for col in zip(s, *A)]        # (A, s) is homogeneous: divide out each point's gcd
+            A, s, vals, rows = [[v // d for v, d in zip(a, g)] for a in A], [q // d for q, d in zip(s, g)], [], []
 
 
 def _point(net: Net, x) -> tuple[Fraction, ...]:
@@ -321,6 +325,7 @@ class _State:
         self.first = [0, sum(len(lay.bias) for lay in nets[0].layers[:-1])]   # each net's first neuron
         self.outs = [[[None] * len(lay.bias) for lay in net.layers[:-1]] for net in nets]
         self.cons, self.p, self.leaves, self.depth = [], 0, 0, 0
+        self.claims = [None] * len(self.order)   # the claims of linear nodes in force
         self.cache = {} if cache is None else cache
 
     def pre(self, n, l, j):
@@ -439,9 +444,156 @@ def _ibp_max(st) -> Fraction:
 
 
 # ---------------------------------------------------------------------------------------
+# linear nodes: claimed intervals and relaxations of neurons, proven by back-substitution.
+#   {"linear": [claim, ...], "next": node}, or without "next" a leaf; one claim per undecided
+#   neuron, in order:  "+" (z >= 0 on P: output z), "-" (z <= 0 on P: output 0),
+#   [l, u, s, t, a] (l <= z <= u on P, and a z <= ReLU(z) <= s z + t on [l, u]: valid when
+#   0 <= a <= 1, and s l + t >= 0, s u + t >= u, since a line above the convex ReLU at both ends of
+#   [l, u] lies above it on [l, u]), or null: the claim in force, proven at an enclosing linear
+#   node (over a region containing P, so it holds on P).  A node's claims are in force below it.
+# Each side (z <= u, z >= l) of a claim is proven by the claim in force when that implies it, else
+# by back-substitution: z = w . a + b (a: the outputs of the layer below), each a_i replaced, by the
+# sign of its coefficient, by its upper or lower relaxation (the exact affine output of a decided
+# neuron; z_i for "+"; 0 for "-"; s_i z_i + t_i or a_i z_i), z_i = w_i . a' + b_i in turn, down to the inputs:
+# an affine form in x above z on P (below it for -z), whose box maximum is compared with the
+# claim.  Sound by induction over the order: only claims about earlier neurons, already proven
+# on P, are used.  A leaf back-substitutes obj from both nets' outputs: box maximum <= U.
+# ---------------------------------------------------------------------------------------
+def _claim(c, where: str):
+    """A claim as ("+",), ("-",) or (l, u, s, t, a) Fractions, checked to be a valid relaxation."""
+    if c in ("+", "-"):
+        return (c,)
+    if not isinstance(c, list) or len(c) != 5:
+        raise CertificateRejected(f"{where}: a claim is '+', '-', null or [l, u, s, t, a]")
+    l, u, s, t, a = (_q(v, f"{where}[{i}]") for i, v in enumerate(c))
+    if not (0 <= a <= 1 and s * l + t >= 0 and s * u + t >= u):
+        raise CertificateRejected(f"{where}: not a relaxation of ReLU on [{_txt(l)}, {_txt(u)}] (need "
+                                  f"0 <= a <= 1, s l + t >= 0, s u + t >= u)")
+    return l, u, s, t, a
+
+
+def _span(c):
+    """The interval (lo, up) a claim proves (None: unbounded)."""
+    return (None, None) if c is None else (0, None) if c == ("+",) else (None, 0) if c == ("-",) else c[:2]
+
+
+def _rel(st, n, l, start):
+    """The replacements of the outputs of layer l of net n: (S, up, low, t, dec) with S the common
+    denominator of the lines, up / low the integers S s, S a of each neuron's upper and lower line
+    (S, S for "+"; 0, 0 for "-" and decided neurons), t the pairs (j, S t_j) of the nonzero intercepts,
+    dec the decided active outputs."""
+    rs, dec = [], {}
+    for j, o in enumerate(st.outs[n][l]):
+        c = st.claims[start + j] if o is None else ("-",)
+        if o:
+            dec[j] = o
+        rs.append(c)
+    S = _lcm(*(v.denominator for c in rs if len(c) == 5 for v in c[2:]))
+
+    def line(i, plus):                  # S times coefficient i of each neuron's line ("+": plus)
+        return [plus if c == ("+",) else 0 if len(c) == 1 else c[i].numerator * (S // c[i].denominator) for c in rs]
+    up, t, low = line(2, S), line(3, 0), line(4, S)
+    return S, up, low, [(j, v) for j, v in enumerate(t) if v], dec
+
+
+def _back(st, n, l, e, e0, den, rels):
+    """An affine form above (e . a + e0) / den on P, a the outputs of hidden layer l of net n
+    (l = -1: the inputs), by back-substitution through the replacements rels[l], ..., rels[0]:
+    (h, Q, x) with h integers over Q, plus x, the Fraction form of decided outputs (or None)."""
+    layers, cols, x = _int_layers(st.nets[n]), st.cache[("cols", n)], None
+    while l >= 0:
+        S, up, low, t, dec = rels[l]
+        c = [v * u if v > 0 else v * w for v, u, w in zip(e, up, low)]
+        for j, o in dec.items():        # a decided neuron's affine output, exact on P
+            x = [v * Fraction(e[j], den) + (x[i] if x else 0) for i, v in enumerate(o)]
+        D, C, cb, _ = layers[l]
+        e0 = (e0 * S + sum(e[j] * v for j, v in t if e[j] > 0)) * D + sum(map(_mul, c, cb))
+        den *= S * D
+        # e_j = sum_i c_i C_ij for every j at once: each row of C packed into one integer, in slots
+        # wide enough for every |e_j| <= max |c_i| * (column sum of |C|) (see _pack)
+        kb = (max(map(abs, c)).bit_length() + cols[l][1]) // 8 + 1
+        if (n, l, kb) not in st.cache:
+            slots = [(i * kb, kb, 1 << (8 * kb - 1)) for i in range(cols[l][0])]
+            off = _pack([0] * len(slots), slots, 0)
+            st.cache[(n, l, kb)] = slots, off, [_pack(row, slots, off) for row in C]
+        slots, off, P = st.cache[(n, l, kb)]
+        e, l = _unpack(sum(map(_mul, c, P)), slots, off), l - 1
+    return e + [e0], den, x
+
+
+def _bound(st, forms):
+    """(m, M): m / M is the box maximum of the sum of the forms (h, Q, x) from _back."""
+    Q = _lcm(*(q for _, q, _ in forms))
+    h = [sum(v * (Q // q) for v, (_, q, _) in zip(t, forms)) for t in zip(*(f for f, _, _ in forms))]
+    if all(x is None for _, _, x in forms):
+        E, ebox = st.cache["ebox"]
+        return _box_max(h, ebox, E), Q * E
+    x = [Fraction(v, Q) for v in h]
+    for _, _, xs in forms:
+        x = [a + b for a, b in zip(x, xs)] if xs else x
+    m = _box_max(x, st.box)
+    return m.numerator, m.denominator
+
+
+def _check_linear(st, node, path: str, U: Fraction) -> None:
+    N, claims = len(st.order), node["linear"]
+    if not isinstance(claims, list) or len(claims) != N - st.p:
+        raise CertificateRejected(f"{path}: a linear node needs a list of {N - st.p} claims (the undecided neurons)")
+    if "starts" not in st.cache:
+        st.cache["starts"] = {}
+        for p, (n, l, _) in enumerate(st.order):
+            st.cache["starts"].setdefault((n, l), p)
+        for n, net in enumerate(st.nets):
+            st.cache[("cols", n)] = [(len(C[0]), max(sum(map(abs, col)) for col in zip(*C)).bit_length() + 1)
+                                     for _, C, _, _ in _int_layers(net)]
+    starts, rels, saved = st.cache["starts"], [{} for _ in st.nets], st.claims[st.p:]
+    E = _lcm(*(v.denominator for iv in st.box for v in iv))
+    st.cache["ebox"] = E, [(lo.numerator * (E // lo.denominator), hi.numerator * (E // hi.denominator))
+                           for lo, hi in st.box]
+
+    def upto(n, l):                     # the replacements of net n's layers below l
+        for m in range(l):
+            if m not in rels[n]:
+                rels[n][m] = _rel(st, n, m, starts[(n, m)])
+        return rels[n]
+    try:
+        for k, c in enumerate(claims):
+            p, where = st.p + k, f"{path}.linear[{k}]"
+            if c is None:
+                if st.claims[p] is None:
+                    raise CertificateRejected(f"{where}: null, but no claim about neuron {p} is in force")
+                continue
+            new, (n, l, j) = _claim(c, where), st.order[p]
+            D, C, cb, _ = _int_layers(st.nets[n])[l]
+            for need, have, sg in zip(_span(new), _span(st.claims[p]), (-1, 1)):
+                if need is None or (have is not None and sg * have <= sg * need):
+                    continue                                    # no claim, or implied by the old one
+                m, M = _bound(st, [_back(st, n, l - 1, [sg * v for v in C[j]], sg * cb[j], D, upto(n, l))])
+                if m * need.denominator > sg * need.numerator * M:
+                    raise CertificateRejected(f"{where}: neuron {p} {'<=' if sg > 0 else '>='} {_txt(need)} "
+                                              f"not proven (back-substituted bound {_txt(Fraction(sg * m, M))})")
+            st.claims[p] = new
+        if "next" in node:
+            _walk(st, node["next"], path + ".next", U)
+            return
+        forms = []
+        for n, net in enumerate(st.nets):
+            D, C, cb, _ = _int_layers(net)[-1]
+            sg = st.sign if n == 0 else -st.sign
+            forms.append(_back(st, n, len(net.layers) - 2, [sg * v for v in C[0]], sg * cb[0], D,
+                               upto(n, len(net.layers) - 1)))
+        m, M = _bound(st, forms)
+        if m * U.denominator > U.numerator * M:
+            raise CertificateRejected(f"{path}: linear bound {_txt(Fraction(m, M))} > {_txt(U)}")
+        st.leaves += 1
+    finally:
+        st.claims[st.p:] = saved
+
+
+# ---------------------------------------------------------------------------------------
 # knots leaves (d = 1)
 # ---------------------------------------------------------------------------------------
-_KNOT_CHUNK = 256   # knots evaluated at once: bounds the memory of a long knots leaf
+_KNOT_CHUNK = 64    # knots evaluated at once: bounds memory; inputs 0 at all of them drop out
 
 
 def _check_knots(st, node, path: str, U: Fraction) -> None:
@@ -454,30 +606,26 @@ def _check_knots(st, node, path: str, U: Fraction) -> None:
     # x -> (sign codes of every neuron, one byte each, as one integer; f(x) - g(x)), evaluated in chunks
     memo = st.cache.setdefault("knots", {})
     todo = sorted({x for x in pts if x not in memo})
-    for c in range(0, len(todo), _KNOT_CHUNK):
-        part = todo[c:c + _KNOT_CHUNK]
-        signs, obj = [[] for _ in part], [Fraction(0)] * len(part)
-        for n, net in enumerate(st.nets):
-            out = _outputs(net, [(x,) for x in part], signs)
-            obj = [a + (v[0] if n == 0 else -v[0]) for a, v in zip(obj, out)]
-        memo.update(zip(part, zip((int.from_bytes(bytes(sg), "little") for sg in signs), obj)))
+    for part in (todo[c:c + _KNOT_CHUNK] for c in range(0, len(todo), _KNOT_CHUNK)):
+        signs = [[] for _ in part]
+        out = [[(1, -1)[n] * v[0] for v in _outputs(net, [(x,) for x in part], signs)] for n, net in enumerate(st.nets)]
+        memo.update(zip(part, zip((int.from_bytes(bytes(sg), "little") for sg in signs), map(sum, zip(*out)))))
     ones = int.from_bytes(b"\x01" * len(st.order), "little")      # bit 0 of every neuron's byte
     for k, x in enumerate(pts):
         code, obj = memo[x]
         if st.sign * obj > U:
             raise CertificateRejected(f"{path}: objective {_txt(st.sign * obj)} > {_txt(U)} at the knot {_txt(x)}")
         prev = memo[pts[k - 1]][0] if k else 0
-        # a neuron positive (bit 0) at one knot and negative (bit 1) at the other: strictly opposite signs
-        flips = ((prev & (code >> 1)) | ((prev >> 1) & code)) & ones
-        i = (flips & -flips).bit_length() // 8 if flips else None
-        if i is not None:
-            raise CertificateRejected(f"{path}: neuron {i} changes sign between the knots {_txt(pts[k - 1])} and {_txt(x)}")
+        # flips: the neurons positive (bit 0) at one knot and negative (bit 1) at the other; the lowest first
+        if flips := ((prev & (code >> 1)) | ((prev >> 1) & code)) & ones:
+            raise CertificateRejected(f"{path}: neuron {(flips & -flips).bit_length() // 8} changes sign between "
+                                      f"the knots {_txt(pts[k - 1])} and {_txt(x)}")
     st.leaves += len(pts) - 1
 
 
 _KEYS = {"cut": {"cut", "at", "lo", "hi"}, "split": {"split", "neg", "pos"},
          "fix": {"fix", "dual", "duals", "next"}, "bound": {"bound"}, "empty": {"empty"}, "ibp": {"ibp"},
-         "knots": {"knots"}}
+         "knots": {"knots"}, "linear": {"linear", "next"}}
 
 
 def _walk(st, node, path: str, U: Fraction) -> None:
@@ -548,6 +696,8 @@ def _node(st, node, path: str, U: Fraction) -> None:
         st.leaves += 1
     elif kind == "knots":
         _check_knots(st, node, path, U)
+    elif kind == "linear":
+        _check_linear(st, node, path, U)
     elif kind == "empty":
         m = _box_max(_comb((Fraction(0),) * (st.d + 1), st.cons, node["empty"], path), st.box)
         if not m < 0:

@@ -71,24 +71,37 @@ def test_sup_time_limit_covers_the_kernel_replay(monkeypatch):
 def test_auto_gives_branch_and_bound_only_the_time_left(monkeypatch):
     import random
     rnd = random.Random(1)
-    W1 = [[F(rnd.randint(-8, 8), 8) for _ in range(2)] for _ in range(30)]
+    W1 = [[F(rnd.randint(-8, 8), 8), 0] if k % 2 else [0, F(rnd.randint(-8, 8), 8)] for k in range(30)]  # cuts first
     W2 = [[F(rnd.randint(-8, 8), 8) for _ in range(30)] for _ in range(30)]
     net = Net([(W1, [F(rnd.randint(-8, 8), 16) for _ in range(30)]),
                (W2, [F(rnd.randint(-8, 8), 16) for _ in range(30)]), ([[1] * 30], [0])])
-    monkeypatch.setattr(sup_mod, "AUTO_REGIONS_SECONDS", 0.2)
+    spent = []
+    real = sup_mod._Search.run
+
+    def slow_run(self):                 # the region search first: it spends 0.2 s and stops at its limit
+        spent.append(self.limits["time_limit"])
+        import time
+        time.sleep(0.2)
+        self.stopped = "time_limit reached"
+        return real(self)
+    monkeypatch.setattr(sup_mod._Search, "run", slow_run)
     seen = {}
 
     class Seen(Exception):
         pass
 
-    def fake(nets, box, signs, limits, rel_gap, bar=None):
+    def fake(nets, box, signs, limits, rel_gap, bar=None, bound="linear"):
         seen.update(limits)
         raise Seen
     monkeypatch.setattr(sup_mod, "_search_boxes", fake)
     with pytest.raises(Seen):
-        sup(net, time_limit=100, check=False)
+        sup(net, time_limit=100)
     # the region search spent its 0.2 s: bnb gets less than the search's share (it got 100 s before)
-    assert seen["time_limit"] <= 100 * sup_mod.SEARCH_SHARE - 0.2
+    assert spent and seen["time_limit"] <= 100 * sup_mod.SEARCH_SHARE - 0.2
+    seen.clear()
+    with pytest.raises(Seen):
+        sup(net, time_limit=100, check=False)     # no replay: the search's share is the whole limit
+    assert 100 * sup_mod.SEARCH_SHARE < seen["time_limit"] <= 100 - 0.2
 
 
 def test_sup_reason_names_the_users_time_limit():

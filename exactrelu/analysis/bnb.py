@@ -2,13 +2,17 @@
 
 Float64 (numpy, vectorised over many boxes) only *chooses*: which boxes to split, which to close,
 where the maximum lies.  Every closed box becomes a leaf of the kernel's ``sup`` tree (cuts at
-dyadic midpoints, exact): an ``{"ibp": true}`` leaf when the float twin of the kernel's own
-symbolic interval bound (same relaxation, same 2^-24 rounding of slopes and breakpoints) lies
-below the target by a margin, else the exact region search of :mod:`.sup` on that small box
-(LP duals, its own exact interval pruning).  The value is the exact objective at a witness; the
-kernel replays the whole tree, so a wrong float guess can only make the certificate fail to
-replay (and :func:`exactrelu.analysis.sup.sup` then falls back to the exact search), never give
-a wrong answer.
+dyadic midpoints, exact).  With ``bound="linear"`` (the default) each box's bound is the
+back-substituted linear relaxation of :mod:`.linear`: its neuron claims become kernel ``linear``
+nodes, proven once per subtree (a box renews only the claims that changed enough), and a box
+whose float bound lies below the target by a margin becomes a ``linear`` leaf (with the fewest
+renewed claims that still close it).  With ``bound="ibp"`` (the baseline) the bound is the float
+twin of the kernel's own symbolic interval bound (same relaxation, same 2^-24 rounding of slopes
+and breakpoints) and closed boxes become ``{"ibp": true}`` leaves.  A box too small to split
+goes to the exact region search of :mod:`.sup` (LP duals, its own exact interval pruning).  The
+value is the exact objective at a witness; the kernel replays the whole tree, so a wrong float
+guess can only make the certificate fail to replay (and :func:`exactrelu.analysis.sup.sup` then
+falls back to the exact search), never give a wrong answer.
 """
 from __future__ import annotations
 
@@ -19,8 +23,9 @@ from fractions import Fraction
 import numpy as np
 
 from ..numbers import fmt
+from . import linear
 
-__all__ = ["float_ibp", "float_eval", "search"]
+__all__ = ["float_ibp", "float_eval", "layer_intervals", "search"]
 
 _R = float(2 ** 24)
 
@@ -35,9 +40,10 @@ def _bmax(h, c, r):
     return np.einsum("bnd,bd->bn", h[..., :-1], c) + np.einsum("bnd,bd->bn", np.abs(h[..., :-1]), r) + h[..., -1]
 
 
-def _net_forms(layers, c, r):
+def _net_forms(layers, c, r, intervals=None):
     """(lower, upper) affine forms (B, d+1) of a scalar net's output over each box, as the
-    kernel's ``_ibp_net`` computes them (in float64)."""
+    kernel's ``_ibp_net`` computes them (in float64); ``intervals``, a list, receives the
+    (lo, up) bounds (B, width) of every hidden layer."""
     B, d = c.shape
     L = U = None
     last = len(layers) - 1
@@ -55,6 +61,8 @@ def _net_forms(layers, c, r):
             return zl[:, 0], zu[:, 0]
         lo = -_bmax(-zl, c, r)
         up = _bmax(zu, c, r)
+        if intervals is not None:
+            intervals.append((lo, up))
         act = lo >= 0
         dead = (up <= 0) & ~act
         unst = ~act & ~dead
@@ -67,6 +75,13 @@ def _net_forms(layers, c, r):
         keep_lo = act | (unst & (up >= -lo))
         newL = np.where(keep_lo[..., None], zl, 0.0)
         L, U = newL, newU
+
+
+def layer_intervals(layers, c, r):
+    """The ibp bounds (lo, up), (B, width) arrays, of every hidden layer of a net over the boxes."""
+    out = []
+    _net_forms(layers, c, r, out)
+    return out
 
 
 def float_ibp(fl, c, r, sign):
@@ -92,11 +107,13 @@ def float_eval(fl, X, sign):
 
 
 class _Leaf:
-    __slots__ = ("box", "sign", "ub", "kind", "kids", "tree", "bound")
+    __slots__ = ("box", "sign", "ub", "kind", "kids", "tree", "bound", "parent", "claims", "emit", "depth")
 
-    def __init__(self, box, sign, ub):
-        self.box, self.sign, self.ub = box, sign, ub
+    def __init__(self, box, sign, ub, parent=None):
+        self.box, self.sign, self.ub, self.parent = box, sign, ub, parent
+        self.depth = 0 if parent is None else parent.depth + 1
         self.kind, self.kids, self.tree, self.bound = "open", None, None, None
+        self.claims = self.emit = None      # linear bounds: the claims in force, the node's new claims
 
 
 def _arrays(leaves):
@@ -110,13 +127,17 @@ def _ceil_dyadic(v: float, bits: int = 40) -> Fraction:
 
 
 def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), time_limit=None,
-           max_boxes=None, exact_width=None, batch=256, stats=None, bar=None):
+           max_boxes=None, exact_width=None, batch=256, stats=None, bar=None, bound="linear", cuts="widest"):
     """Best-first branch and bound; returns (trees, lower, upper, witness, reason).
 
     ``objective(s, x)``: exact s * (f - g) at x.  ``exact_search(box, s, best)``: the exact region
     search of one small box, returning (tree, open upper bounds, stop reason) and updating
     ``best = [value, witness]``.  ``upper`` is exact and certified by the trees (to be replayed).
-    ``bar``: an :class:`exactrelu.progress.Progress` advanced by the boxes made (float bounds shown)."""
+    ``bar``: an :class:`exactrelu.progress.Progress` advanced by the boxes made (float bounds shown).
+    ``bound``: "linear" (back-substituted linear bounds, :mod:`.linear`, kernel ``linear`` nodes) or
+    "ibp" (the kernel's symbolic intervals, ``ibp`` leaves).  ``cuts``: "widest" (halve the widest side)
+    or "gain" (linear bounds: try every side, keep the cut whose worse half has the lowest bound;
+    measured on the trained d = 2, 3 students: 3-6 % fewer boxes for 2-3x the float work)."""
     t0 = time.perf_counter()
     stats = {} if stats is None else stats
     fl = [_float_layers(n) for n in nets]
@@ -145,9 +166,34 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
     roots = {s: _Leaf(tuple(box), s, np.inf) for s in signs}
     heap, boxes, exact_q, reason = [], 0, [], None
     closed = [-np.inf]          # the largest float bound of a leaf closed by its ibp bound
+    def evaluate(leaves, s, c, r):
+        """Set the float bound (and, for linear bounds, the claims) of leaves of sign s."""
+        if bound == "ibp":
+            ub = float_ibp(fl, c, r, s)
+        else:
+            par = None if leaves[0].parent is None else linear.Claims.stack([lf.parent.claims for lf in leaves])
+            ub, cl = linear.bounds(fl, c, r, s, par)
+            for j, lf in enumerate(leaves):
+                lf.claims, lf.emit = cl.take([j]), (cl, j)       # emitted (as text) once the box is kept
+            if par is not None:
+                # boxes that close with fewer renewed claims (none; sign changes only): fewer for the kernel to prove
+                t, done = tau(), np.zeros(len(leaves), bool)
+                for cheap in (linear.bounds(fl, c, r, s, par, renew=False), linear.bounds(fl, c, r, s, par, factor=0.0)):
+                    use = (ub <= t) & (cheap[0] <= t) & ~done
+                    for j in np.flatnonzero(use):
+                        leaves[j].emit = (cheap[1], j)
+                    ub, done = np.where(use, cheap[0], ub), done | use
+        for lf, u in zip(leaves, ub.tolist()):
+            lf.ub = u
+
+    def keep(lf):
+        if bound == "linear":
+            lf.emit = linear.emit(*lf.emit)
+
     c, r = _arrays(list(roots.values()))
     for j, lf in enumerate(roots.values()):
-        lf.ub = float(float_ibp(fl, c[j:j + 1], r[j:j + 1], lf.sign)[0])
+        evaluate([lf], lf.sign, c[j:j + 1], r[j:j + 1])
+        keep(lf)
         heapq.heappush(heap, (-lf.ub, id(lf), lf))
 
     def margin(v):
@@ -158,7 +204,7 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
         return L + float(rel_gap) * abs(L) / 2 - margin(L)
 
     def close(lf):
-        lf.kind = "ibp"
+        lf.kind, lf.claims = "closed", None
         closed[0] = max(closed[0], lf.ub)
 
     def upper_of(ub):
@@ -184,7 +230,7 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
         if rel_gap > 0 and gap_ok(max([-heap[0][0], closed[0]] + [lf.ub for lf in exact_q])):
             break
         todo = [heapq.heappop(heap)[2] for _ in range(min(batch, len(heap)))]
-        kids = []
+        cands = []                  # (parent, axis, kid, kid): with cuts="gain", every axis
         for lf in todo:
             if lf.ub <= tau():
                 close(lf)
@@ -194,12 +240,27 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
             if w[i] <= exact_width:
                 exact_q.append(lf)
                 continue
-            lo, hi = lf.box[i]
-            m = (lo + hi) / 2
-            a = _Leaf(lf.box[:i] + ((lo, m),) + lf.box[i + 1:], lf.sign, 0.0)
-            b = _Leaf(lf.box[:i] + ((m, hi),) + lf.box[i + 1:], lf.sign, 0.0)
-            lf.kind, lf.kids, lf.tree = "cut", (a, b), (i, m)
+            for j in ([i] if bound == "ibp" or cuts == "widest" else [j for j in range(d) if w[j] > exact_width]):
+                lo, hi = lf.box[j]
+                m = (lo + hi) / 2
+                cands.append((lf, j, _Leaf(lf.box[:j] + ((lo, m),) + lf.box[j + 1:], lf.sign, 0.0, lf),
+                              _Leaf(lf.box[:j] + ((m, hi),) + lf.box[j + 1:], lf.sign, 0.0, lf)))
+        if cands:
+            flat = [k for _, _, a, b in cands for k in (a, b)]
+            c, r = _arrays(flat)
+            for s in signs:
+                sel = [j for j, lf in enumerate(flat) if lf.sign == s]
+                if sel:
+                    evaluate([flat[j] for j in sel], s, c[sel], r[sel])
+        chosen = {}                 # the cut whose worse half has the lowest bound ("estimated gain")
+        for lf, j, a, b in cands:
+            if id(lf) not in chosen or max(a.ub, b.ub) < max(chosen[id(lf)][2].ub, chosen[id(lf)][3].ub):
+                chosen[id(lf)] = (lf, j, a, b)
+        kids = []
+        for lf, j, a, b in chosen.values():
+            lf.kind, lf.kids, lf.tree = "cut", (a, b), (j, a.box[j][1])
             kids += [a, b]
+            keep(a), keep(b)
         boxes += len(kids)
         if bar is not None:
             bar.update(len(kids))
@@ -211,10 +272,7 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
             sel = [j for j, lf in enumerate(kids) if lf.sign == s]
             if not sel:
                 continue
-            ub = float_ibp(fl, c[sel], r[sel], s)
             val = float_eval(fl, c[sel], s)
-            for j, u in zip(sel, ub.tolist()):
-                kids[j].ub = u
             jb = int(np.argmax(val))
             if val[jb] > float(best[0]) + margin(float(best[0])):
                 x = tuple((lo + hi) / 2 for lo, hi in kids[sel[jb]].box)
@@ -223,6 +281,8 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
                     best[0], best[1] = v, x
         t = tau()
         for lf in kids:
+            if lf.parent is not None:      # the parent's claims served its kids' bounds: free them
+                lf.parent.claims = lf.parent = None
             if lf.ub <= t:
                 close(lf)
             else:
@@ -257,12 +317,15 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
     L = best[0]
     upper = max([upper_of(closed[0])] + bounds)
     def emit(lf):
-        if lf.kind == "cut":
-            i, m = lf.tree
-            return {"cut": i, "at": fmt(m), "lo": emit(lf.kids[0]), "hi": emit(lf.kids[1])}
         if lf.kind == "exact":
             return lf.tree
-        return {"ibp": True}
+        if lf.kind != "cut":
+            return {"ibp": True} if bound == "ibp" else {"linear": lf.emit}
+        i, m = lf.tree
+        node = {"cut": i, "at": fmt(m), "lo": emit(lf.kids[0]), "hi": emit(lf.kids[1])}
+        if bound == "linear" and any(v is not None for v in lf.emit):
+            node = {"linear": lf.emit, "next": node}   # claims proven once for the whole subtree
+        return node
     trees = {("+" if s > 0 else "-"): emit(roots[s]) for s in signs}
     stats["seconds"] = time.perf_counter() - t0
     return trees, L, upper, best[1], reason

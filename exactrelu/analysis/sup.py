@@ -21,10 +21,13 @@ How the search decides neurons (in the kernel's fixed order, f's layers first, t
 
 Producers (``method``): ``"knots"`` (default for d = 1): every breakpoint exactly, one kernel
 ``knots`` leaf (:mod:`.pl1d`); ``"bnb"`` (default for d >= 2): float64-guided branch and bound over
-boxes, ``ibp`` leaves and, on the small boxes bounds cannot close, the region search below
-(:mod:`.bnb`); ``"regions"`` (``prune=False``, and the fallback): the region search alone.  With
+boxes with back-substituted linear bounds, kernel ``linear`` nodes and, on the small boxes bounds
+cannot close, the region search below (:mod:`.bnb`, :mod:`.linear`); ``"bnb-ibp"``: the same with
+interval bounds and ``ibp`` leaves (the earlier default, kept as a baseline); ``"regions"``
+(``prune=False``, the fallback, and first for nets whose first layer is decided by cuts, such as
+bumps): the region search alone.  With
 ``check=True`` (default) every certificate is replayed by the kernel before it is returned
-(``.checked``), and a rejected ``bnb`` certificate (a misleading float) reruns the exact region
+(``.checked``), and a rejected ``bnb``/``bnb-ibp`` certificate (a misleading float) reruns the exact region
 search.  Callers that replay a certificate themselves may pass ``check=False``.  ``rel_gap`` > 0 stops when
 ``upper - lower <= rel_gap * upper`` (``bnb``; the other producers are exact or stop at a limit).
 
@@ -63,14 +66,15 @@ KNOT_NEURON_BYTES = 48
 #: ``time_limit`` covers the search *and* the kernel's replay: the search stops by itself after
 #: SEARCH_SHARE of it (returning the interval reached), and a hard deadline DEADLINE_MARGIN seconds
 #: after the full limit stops whatever still runs (the replay included) with LimitReached.
-SEARCH_SHARE = 0.5   # measured: replaying a bnb tree of ibp leaves takes 1-2x its search
+SEARCH_SHARE = 0.25  # measured: replaying a bnb tree takes 2-4x its search (linear nodes), 1-2x (ibp leaves)
 DEADLINE_MARGIN = 1.0
 
 _ZERO = Fraction(0)
 
-#: ``method="auto"`` tries the exact region search first on nets with at most this many hidden
-#: neurons in all, for at most AUTO_REGIONS_SECONDS, then falls back to branch and bound.
-AUTO_REGIONS_NEURONS = 64
+#: ``method="auto"`` tries the exact region search first, for at most AUTO_REGIONS_SECONDS, on nets with at
+#: most AUTO_REGIONS_NEURONS hidden neurons in all and on nets whose first layer it decides by free cuts
+#: (bumps), then falls back to branch and bound.
+AUTO_REGIONS_NEURONS = 32
 AUTO_REGIONS_SECONDS = 5.0
 
 
@@ -400,8 +404,8 @@ def _search_knots(nets, box, signs, limits=None, bar=None, memory_limit=None):
         bar.update(n)
         if tl is not None and time.perf_counter() - t0 > tl:
             raise LimitReached(f"time_limit={tl}s reached while propagating the d = 1 knots")
-    try:
-        xs = pl1d.knots(nets, lo, hi, max_knots=cap, tick=tick)
+    try:   # every net's exact values at the knots come with them
+        xs, outs = pl1d.knots_and_values(nets, lo, hi, max_knots=cap, tick=tick)
     except LimitReached as e:
         if str(e).startswith("more than "):
             why = (f"max_regions={limits['max_regions']} reached" if cap == by_regions else
@@ -409,10 +413,8 @@ def _search_knots(nets, box, signs, limits=None, bar=None, memory_limit=None):
                    f"sign at every knot)")
             raise LimitReached(f"{why}: {e}") from None
         raise
-    bar.note(f"{len(xs)} knots; exact values")
-    vals = pl1d.values(nets[0], xs, tick=tick)
-    if len(nets) > 1:
-        vals = [a - b for a, b in zip(vals, pl1d.values(nets[1], xs, tick=tick))]
+    bar.note(f"{len(xs)} knots")
+    vals = [a - b for a, b in zip(*outs)] if len(outs) > 1 else outs[0]
     best = max(((s * v, x) for s in signs for v, x in zip(vals, xs)), key=lambda t: t[0])
     tree = {"knots": [fmt(x) for x in xs[1:-1]]} if lo < hi else {"knots": []}
     trees = {"+" if s > 0 else "-": tree for s in signs}
@@ -421,9 +423,9 @@ def _search_knots(nets, box, signs, limits=None, bar=None, memory_limit=None):
     return trees, best[0], best[0], (best[1],), True, None, stats
 
 
-def _search_boxes(nets, box, signs, limits, rel_gap, bar=None):
-    """d >= 2: float-guided branch and bound over boxes (:mod:`.bnb`), exact region search on the
-    small boxes that bounds cannot close."""
+def _search_boxes(nets, box, signs, limits, rel_gap, bar=None, bound="linear"):
+    """d >= 2: float-guided branch and bound over boxes (:mod:`.bnb`) with linear (or interval)
+    bounds, exact region search on the small boxes that bounds cannot close."""
     from . import bnb
 
     def exact_search(b, s, best, left):
@@ -436,11 +438,11 @@ def _search_boxes(nets, box, signs, limits, rel_gap, bar=None):
         stats["lps"] += srch.lps
         return tree, srch.open_bounds, srch.stopped
 
-    stats = {"regions": 0, "boxes": 0, "lps": 0, "method": "bnb"}
+    stats = {"regions": 0, "boxes": 0, "lps": 0, "method": "bnb" if bound == "linear" else "bnb-ibp"}
     trees, lower, upper, w, reason = bnb.search(
         nets, box, signs, objective=lambda s, x: objective(nets, s, x), exact_search=exact_search,
         rel_gap=Fraction(rel_gap), time_limit=limits.get("time_limit"), max_boxes=limits.get("max_boxes"),
-        stats=stats, bar=bar)
+        stats=stats, bar=bar, bound=bound)
     stats["boxes"] = stats.get("float_boxes", 0)
     exact = upper == lower
     if not exact and reason is None:
@@ -469,10 +471,12 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto", bar=
         elif len(box) == 1:
             method = "knots"
         elif sum(sum(n.widths) for n in nets) <= AUTO_REGIONS_NEURONS or _cuts_first(nets):
-            # small nets, or nets whose first layer the search decides by free cuts (bumps): the
-            # exact region search is fastest (measured: 2-D bumps, sup 0, 0.1 s against 7 s for
-            # float-guided branch and bound; the d = 3, L = 8 bump against its reference, 0.2 s
-            # against 43 s); give it a short budget, then bnb with the time that is left
+            # tiny nets (measured: the cells of proofs/upper_bound.py, d = 2, a few neurons, far
+            # below bnb's fixed cost), or nets whose first layer the search decides by free cuts
+            # (bumps; measured with interval bounds: 2-D bumps, sup 0, 0.1 s against 7 s for bnb;
+            # the d = 3, L = 8 bump against its reference, 0.2 s against 43 s): the exact region
+            # search is fastest; give it a short budget, then bnb with the time that is left.
+            # (A pair of 2-8x4-1 nets, 64 neurons, took 6.8 s there against 0.05 s for bnb.)
             t_start = time.perf_counter()
             user_limit = limits.get("time_limit")
             short = user_limit is not None and user_limit <= AUTO_REGIONS_SECONDS
@@ -487,16 +491,16 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto", bar=
             method = "bnb"
     if method == "knots":
         return _search_knots(nets, box, signs, limits, bar, memory_limit)
-    if method == "bnb" and not _float_ok(nets):
+    if method in ("bnb", "bnb-ibp") and not _float_ok(nets):
         if not floats_needed_ok:
             raise InputError("sup: a parameter lies beyond the float64 range, which the float-guided search "
                              "(method 'bnb') needs; use method 'regions' (exact, no floats)")
         method = "regions"          # auto: the exact region search needs no floats
-    if method == "bnb":
+    if method in ("bnb", "bnb-ibp"):
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 20_000))
         try:
-            return _search_boxes(nets, box, signs, limits, rel_gap, bar)
+            return _search_boxes(nets, box, signs, limits, rel_gap, bar, "linear" if method == "bnb" else "ibp")
         finally:
             sys.setrecursionlimit(old)
     t0 = time.perf_counter()
@@ -570,10 +574,10 @@ def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"
     bar = Progress("maximize", enabled=bool(progress), unit="step")
 
     def run(method="auto"):
-        trees, lower, upper, w, exact, reason, stats = _search(nets, box, [s], _share(lim), gap, prune, method,
+        trees, lower, upper, w, exact, reason, stats = _search(nets, box, [s], _share(lim, check), gap, prune, method,
                                                                bar, mem)
         return MaxResult(lower if exact else None, lower, upper, w, exact, trees["+" if s > 0 else "-"],
-                         _reason(reason, lim), stats)
+                         _reason(reason, lim, check), stats)
 
     def replay(r):
         bx, wit = [[fmt(lo), fmt(hi)] for lo, hi in box], [fmt(v) for v in r.witness]
@@ -583,19 +587,20 @@ def maximize(nets, box=None, sign=1, *, max_regions=DEFAULT_LIMITS["max_regions"
     return _checked_run(run, replay, check, lim["time_limit"], bar)
 
 
-def _reason(reason, lim):
+def _reason(reason, lim, shared=True):
     """A stop reason in the caller's terms: the internal time shares become the user's time_limit."""
-    if reason and reason.startswith("time_limit=") and lim.get("time_limit") is not None:
+    if shared and reason and reason.startswith("time_limit=") and lim.get("time_limit") is not None:
         tl = lim["time_limit"]
         return (f"time_limit={tl:g}s: the search's share ({tl * SEARCH_SHARE:g}s) is spent, the rest is kept "
                 f"for the kernel's replay")
     return reason
 
 
-def _share(lim):
-    """The limits the search itself gets: SEARCH_SHARE of the time limit (the rest is the replay's)."""
+def _share(lim, check=True):
+    """The limits the search itself gets: SEARCH_SHARE of the time limit, the rest being the kernel
+    replay's (all of it without a replay, ``check=False``)."""
     tl = lim.get("time_limit")
-    return lim if tl is None else dict(lim, time_limit=tl * SEARCH_SHARE)
+    return lim if tl is None or not check else dict(lim, time_limit=tl * SEARCH_SHARE)
 
 
 def _as_memory(v):
@@ -624,7 +629,7 @@ def _checked_run(run, replay, check, time_limit, bar):
             try:
                 r.checked = replay(r)
             except CertificateRejected as e:
-                if r.stats.get("method") != "bnb":
+                if r.stats.get("method") not in ("bnb", "bnb-ibp"):
                     raise
                 r = run("regions")
                 r.checked = replay(r)
@@ -638,6 +643,9 @@ def _checked_run(run, replay, check, time_limit, bar):
     finally:
         bar.close()
 
+
+#: The producers of :func:`sup` (see the module docstring).
+METHODS = ("auto", "knots", "bnb", "bnb-ibp", "regions")
 
 _SUP_SIGNS = {"abs": [1, -1], "max": [1], "min": [-1], 1: [1], -1: [-1]}
 
@@ -656,15 +664,15 @@ def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
     method, check = limits.pop("method", "auto"), limits.pop("check", True)
     bar = Progress("sup", enabled=bool(limits.pop("progress", False)), unit="step")
     mem = _as_memory(limits.pop("memory_limit", MEMORY_LIMIT))
-    if method not in ("auto", "knots", "bnb", "regions"):
-        raise InputError(f"method={method!r} must be 'auto', 'knots', 'bnb' or 'regions'")
+    if method not in METHODS:
+        raise InputError(f"method={method!r} must be 'auto', 'knots', 'bnb', 'bnb-ibp' or 'regions'")
     if method == "knots" and len(box) != 1:
         raise InputError("method='knots' needs d = 1")
     lim = _limits(limits)
     name = {1: "max", -1: "min"}.get(sign, sign)
 
     def run(method=method):
-        trees, lower, upper, w, exact, reason, stats = _search(nets, box, _SUP_SIGNS[sign], _share(lim), rel_gap,
+        trees, lower, upper, w, exact, reason, stats = _search(nets, box, _SUP_SIGNS[sign], _share(lim, check), rel_gap,
                                                                prune, method, bar, mem)
         cert = {"kind": "sup", "sign": name, "box": [[fmt(lo), fmt(hi)] for lo, hi in box],
                 "witness": [fmt(v) for v in w], "trees": trees}
@@ -672,7 +680,7 @@ def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
             cert["value"] = fmt(lower)
         else:
             cert["lower"], cert["upper"] = fmt(lower), fmt(upper)
-        return SupResult(lower, upper, w, exact, cert, lower if exact else None, _reason(reason, lim), stats)
+        return SupResult(lower, upper, w, exact, cert, lower if exact else None, _reason(reason, lim, check), stats)
     return _checked_run(run, lambda r: kernel.replay(nets if len(nets) > 1 else nets[0], r.certificate,
                                                      expect=("sup", "sup_interval"), box=box, sign=name),
                         check, lim["time_limit"], bar)
