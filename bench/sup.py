@@ -121,6 +121,7 @@ def run_sup(f, g, replay: bool, **kw):
         t = time.perf_counter()
         kernel.replay((f, g), r.certificate, expect=("sup", "sup_interval"))          # raises CertificateRejected: exit 1 below
         out["replay_seconds"] = round(time.perf_counter() - t, 3)
+    out["_trees"] = r.certificate["trees"]          # for the unstable counts at the leaves; not printed
     return out
 
 
@@ -177,15 +178,16 @@ def add_gurobi(row: dict, S, T, box, seconds: float) -> None:
 
 
 def add_unstable(row: dict, nets, box) -> None:
-    """Unstable neurons per layer of each net on the box, by exactrelu.analysis.linear.unstable_counts."""
+    """Unstable neurons per layer of each net on the box and, on average, on the sub-boxes the new
+    method closed (its certificate's leaves, "+" tree), by exactrelu.analysis.linear.unstable_counts."""
     try:
-        from exactrelu.analysis.linear import unstable_counts
+        from exactrelu.analysis.linear import leaf_boxes, unstable_counts
     except ImportError as e:          # not written yet: say so, do not fake it
         row["unstable"] = f"not available ({e})"
         return
     t = time.perf_counter()
     try:
-        row["unstable"] = unstable_counts(nets, box)
+        row["unstable"] = unstable_counts(nets, box, leaf_boxes(row["_trees"].get("+", {}), box))
     except ImportError as e:          # half-written: what it needs does not import yet
         row["unstable"] = f"not available (unstable_counts: {e})"
         return
@@ -241,6 +243,13 @@ def trained_case(name: str, quick: bool, replay: bool, baseline: bool, milp_s: f
     add_milp(out, S, T, box, milp_s)
     add_gurobi(out, S, T, box, milp_s)
     return out
+
+
+def _public(row):
+    """A row without its private keys (the certificate trees kept for the unstable counts)."""
+    if not isinstance(row, dict):
+        return row
+    return {k: _public(v) for k, v in row.items() if not k.startswith("_")}
 
 
 def parse_only(text: str):
@@ -302,7 +311,7 @@ def main(argv=None) -> int:
     for name in TRAINED:
         if name in rows:
             res[name] = trained_case(name, a.quick, replay, a.baseline, milp_s)
-    res = {k: res[k] for k in ROWS if k in res}            # the documented order
+    res = {k: _public(res[k]) for k in ROWS if k in res}   # the documented order, without the certificates
     if a.json:
         print(json.dumps(res))
         return 0
@@ -350,9 +359,14 @@ def report(res: dict, quick: bool) -> None:
                 print(f"  baseline note: {b['note']}")
         u = r["unstable"]
         if isinstance(u, dict):
-            u = "; ".join(f"{kind}: " + " | ".join(f"net {i}: {c}" for i, c in enumerate(per_net))
-                          for kind, per_net in u.items())
-        print(f"  unstable neurons per layer (net 0 student, net 1 teacher): {u}")
+            for where, v in (("whole box", u), (f"mean over the {u.get('leaves', {}).get('boxes')} leaf boxes",
+                                                 u.get("leaves"))):
+                if v:
+                    print(f"  unstable neurons per layer, {where} (net 0 student, net 1 teacher): " +
+                          "; ".join(f"{kind}: " + " | ".join(f"net {i}: {c}" for i, c in enumerate(v[kind]))
+                                    for kind in ("ibp", "linear")))
+        else:
+            print(f"  unstable neurons per layer: {u}")
         print(f"  float MILP (HiGHS, big-M): {r.get('milp_seconds')} s, value {r.get('milp_value')}, "
               f"minus exact {r.get('milp_minus_exact')}, status: {r.get('milp_status')}")
         if r.get("gurobi_seconds") is None:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..numbers import fmt
 
-__all__ = ["Claims", "bounds", "root_claims", "emit", "unstable_counts", "RENEW"]
+__all__ = ["Claims", "bounds", "root_claims", "emit", "leaf_boxes", "unstable_counts", "RENEW"]
 
 #: A sub-box renews a neuron's claim when the new interval is at most RENEW times the inherited one.
 RENEW = 0.5
@@ -169,14 +169,36 @@ def float_layers(net):
             for lay in net.layers]
 
 
-def unstable_counts(nets, box):
-    """Unstable neurons per hidden layer of each net on the box: by the interval bounds of the
-    kernel's ``ibp`` leaves and by these linear bounds (float64 estimates; for reports)."""
+def leaf_boxes(tree, box):
+    """The sub-boxes of the ``linear`` and ``ibp`` leaves of a sup tree (following its cuts)."""
+    out, todo = [], [(tree, tuple(box))]
+    while todo:
+        node, b = todo.pop()
+        if "cut" in node:
+            i, t = node["cut"], Fraction(node["at"])
+            todo += [(node["lo"], b[:i] + ((b[i][0], t),) + b[i + 1:]), (node["hi"], b[:i] + ((t, b[i][1]),) + b[i + 1:])]
+        elif "next" in node and "linear" in node:
+            todo.append((node["next"], b))
+        elif "linear" in node or "ibp" in node:
+            out.append(b)
+    return out
+
+
+def unstable_counts(nets, box, boxes=None):
+    """Unstable neurons per hidden layer of each net, by the interval bounds of the kernel's ``ibp``
+    leaves and by these linear bounds (float64 estimates; for reports): on the box, and with
+    ``boxes`` (e.g. :func:`leaf_boxes`) their mean over those sub-boxes as well."""
     from .bnb import layer_intervals
-    c = np.array([[float((lo + hi) / 2) for lo, hi in box]])
-    r = np.array([[float((hi - lo) / 2) for lo, hi in box]])
     fl = [float_layers(n) for n in nets]
-    _, cl = bounds(fl, c, r, 1)
-    lin = [[int((lay["kind"][0] == _LINE).sum()) for lay in net] for net in cl.layers]
-    ibp = [[int(((lo < 0) & (up > 0)).sum()) for lo, up in layer_intervals(f, c, r)] for f in fl]
-    return {"ibp": ibp, "linear": lin}
+
+    def counts(bs):
+        c = np.array([[float((lo + hi) / 2) for lo, hi in b] for b in bs])
+        r = np.array([[float((hi - lo) / 2) for lo, hi in b] for b in bs])
+        _, cl = bounds(fl, c, r, 1)
+        lin = [[round(float((lay["kind"] == _LINE).sum(1).mean()), 1) for lay in net] for net in cl.layers]
+        ibp = [[round(float(((lo < 0) & (up > 0)).sum(1).mean()), 1) for lo, up in layer_intervals(f, c, r)] for f in fl]
+        return {"ibp": ibp, "linear": lin}
+    out = counts([box])
+    if boxes:
+        out["leaves"] = dict(counts(boxes), boxes=len(boxes))
+    return out
