@@ -167,3 +167,9 @@ def test_unstable_counts_report_both_bounds():
     u = linear.unstable_counts((F_NET, G_NET), BOX)
     assert set(u) == {"ibp", "linear"} and [len(x) for x in u["linear"]] == [2, 1]
     assert all(a <= b for n, m in zip(u["linear"], u["ibp"]) for a, b in zip(n, m))
+    tree = sup(F_NET, G_NET, box=BOX, sign="max", method="bnb", check=False).certificate["trees"]["+"]
+    leaves = linear.leaf_boxes(tree, BOX)
+    assert leaves and all(lo >= a and hi <= b for bx in leaves for (lo, hi), (a, b) in zip(bx, BOX))
+    assert sum((hi - lo) * (h2 - l2) for ((lo, hi), (l2, h2)) in leaves) <= 1     # disjoint pieces of the box
+    u = linear.unstable_counts((F_NET, G_NET), BOX, leaves)
+    assert u["leaves"]["boxes"] == len(leaves) and len(u["leaves"]["linear"]) == 2
