@@ -18,10 +18,10 @@ integers, and :class:`_LimbNet` runs H in exact integer arithmetic on numpy: eve
 few limbs of ``b`` bits, and so is every integer weight (one limb when the weights are short, as
 the project's dyadic nets' are; four or so for nets trained in float64, whose integer weights over
 one denominator per layer have 70-115 bits).  A layer is one float64 BLAS product per weight limb,
-over all the value limbs at once, exact because every product of a value limb and a weight limb
-row, and every partial sum of one, is an integer below 2^53 (the guard of :func:`_weight_limbs`,
-checked for every layer); the limbs are recombined with carries in int64.  ``b`` is chosen per
-net for the least BLAS work.
+over all the value limbs at once (inputs that are 0 at every point left out), exact because every
+product of a value limb and a weight limb row, and every partial sum of one, is an integer below
+2^53 (the guard of :func:`_weight_limbs`, checked for every layer); the limbs are recombined with
+carries in int64.  ``b`` is chosen per net for the least BLAS work.
 
 Propagation (:func:`knots`): the points go through in chunks of bounded memory (CHUNK_ENTRIES).
 A chunk goes through the layers in turn; at each hidden layer the crossings between its points
@@ -63,7 +63,7 @@ def _weight_limbs(worst: int, cols: int, b: int):
         return 1
     if cols * top * top >= _F53:
         return None
-    J = 2
+    J = max(2, (worst.bit_length() - 53) // b + 1)     # below the answer: worst >> b (J - 1) >= 2^52 there
     while (worst >> (b * (J - 1))) * top >= _F53:
         J += 1
     return J
