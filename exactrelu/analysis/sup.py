@@ -446,7 +446,9 @@ def _search_boxes(nets, box, signs, limits, rel_gap, bar=None, bound="linear"):
     stats["boxes"] = stats.get("float_boxes", 0)
     exact = upper == lower
     if not exact and reason is None:
-        reason = f"rel_gap={fmt(Fraction(rel_gap))} reached" if rel_gap else "bounds"
+        g = Fraction(rel_gap)
+        reason = (f"rel_gap={fmt(g) if g.denominator < 10 ** 6 else format(float(g), '.6g')} reached" if rel_gap
+                  else "bounds")
     return trees, lower, upper, w, exact, (None if exact else reason), stats
 
 
