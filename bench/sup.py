@@ -335,7 +335,7 @@ def report(res: dict, quick: bool) -> None:
             continue
         print(_line(names[k], r.get("method"), r))
         b = r.get("baseline")
-        if b:
+        if isinstance(b, dict):
             print(_line(f"  baseline {b['method_requested']}" + (" (fallback)" if b.get("note") else ""),
                         b.get("method"), b))
     for k, r in res.items():
