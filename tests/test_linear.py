@@ -173,3 +173,26 @@ def test_unstable_counts_report_both_bounds():
     assert sum((hi - lo) * (h2 - l2) for ((lo, hi), (l2, h2)) in leaves) <= 1     # disjoint pieces of the box
     u = linear.unstable_counts((F_NET, G_NET), BOX, leaves)
     assert u["leaves"]["boxes"] == len(leaves) and len(u["leaves"]["linear"]) == 2
+
+
+# x1 + 2 and x2 + 2 are active on [-1/2, 1/2]^2 (the box alone proves it: fix "++"); then x1 - x2 + 1
+# is active, and the net is x1 - x2 + 1 there: every bound below is exact, max 2 at (1/2, -1/2)
+AFFINE = Net([([[1, 0], [0, 1]], [2, 2]), ([[1, -1]], [1]), ([[1]], [0])])
+
+
+def test_linear_leaf_after_fixes_back_substitutes_the_decided_outputs_exactly():
+    leaf = {"fix": "++", "next": {"linear": ["+"]}}
+    assert check((AFFINE,), BOX, 2, leaf).upper == 2                     # the bound equals U: accepted
+    with pytest.raises(CertificateRejected, match=r"linear bound 2 > 3/2"):
+        check((AFFINE,), BOX, F(3, 2), leaf)
+    with pytest.raises(CertificateRejected, match=r"neuron 2 <= 0 not proven \(back-substituted bound 2\)"):
+        check((AFFINE,), BOX, 2, {"fix": "++", "next": {"linear": ["-"]}})
+    with pytest.raises(CertificateRejected, match=r"neuron 2 >= 1 not proven \(back-substituted bound 0\)"):
+        check((AFFINE,), BOX, 2, {"fix": "++", "next": {"linear": [["1", "2", "1", "0", "1"]]}})
+    with pytest.raises(CertificateRejected, match=r"neuron 2 <= 3/2 not proven \(back-substituted bound 2\)"):
+        check((AFFINE,), BOX, 2, {"fix": "++", "next": {"linear": [["0", "3/2", "1", "0", "1"]]}})
+    assert check((AFFINE,), BOX, 2, {"fix": "++", "next": {"linear": [["0", "2", "1", "0", "1"]]}})
+    # the minimum side: -(x1 - x2 + 1) <= 0 at (-1/2, 1/2)
+    assert check((AFFINE,), BOX, 0, leaf, sign=-1).upper == 0
+    with pytest.raises(CertificateRejected, match=r"linear bound 0 > -1/8"):
+        check((AFFINE,), BOX, F(-1, 8), leaf, sign=-1)
