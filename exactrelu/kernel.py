@@ -90,13 +90,12 @@ def genuine(c) -> bool:
 
 
 # ---------------------------------------------------------------------------------------
-# Exact evaluation, in integers.  Layer l is held as (D, C, c, r): D the lcm of its
-# denominators, C = D W and c = D b integers, r the largest row sum of |C| and |c|.  With a
-# layer's inputs a = A / s (integers A, s > 0 per point) its pre-activations are
-# z = (C A + c s) / (D s).  Several points go through at once: a list of values, one per point,
-# is packed into one integer (slot k of 8 kb_k bits for point k, see _pack), so one big-integer
-# sum per input serves every point; r * max(|A_k|, s_k, any value packed at k) < 2^(8 kb_k - 1)
-# bounds slot k of C A + c s: no slot can overflow into the next.
+# Exact evaluation, in integers.  Layer l is held as (D, C, c, r): D the lcm of its denominators,
+# C = D W and c = D b integers, r the largest row sum of |C| and |c|.  With a layer's inputs
+# a = A / s (integers A, s > 0 per point) its pre-activations are z = (C A + c s) / (D s).  Several
+# points go through at once: a list of values, one per point, is packed into one integer (slot k of
+# 8 kb_k bits for point k, see _pack), so one big-integer sum per input serves every point; with
+# r * max(|A_k|, s_k, any value packed at k) < 2^(8 kb_k - 1) no slot of C A + c s overflows.
 # ---------------------------------------------------------------------------------------
 _INTS: dict = {}   # id(net) -> (net.layers, integer layers); checked by identity, so a reused id is harmless
 
@@ -123,7 +122,7 @@ def _pack(vals, slots, off: int) -> int:
 
 def _unpack(z: int, slots, off: int) -> list:
     """The slots of z (inverse of _pack when slot k lies in [-h_k, h_k)); ^ off: each in two's complement."""
-    b = ((z + off) ^ off).to_bytes(slots[-1][0] + slots[-1][1], "little")
+    b = ((z + off) ^ off).to_bytes(slots[-1][0] + slots[-1][1] if slots else 0, "little")
     return [int.from_bytes(b[p:p + kb], "little", signed=True) for p, kb, _ in slots]
 
 
@@ -139,9 +138,12 @@ def _outputs(net: Net, pts, signs=None) -> list:
         off = _pack([0] * len(slots), slots, 0)
         fold = [bool(rows) and min(a) > 0 for a in A]   # > 0 everywhere after a layer kept whole: folded,
         live = [any(a) and not f for a, f in zip(A, fold)]    # as A[i] = Z[i] = rows[i] . vals; 0 everywhere: out
-        cols = [list(_compress(col, fold)) for col in zip(*rows)]
+        W = (r.bit_length() + max((abs(v) for row in rows for v in row), default=0).bit_length()) // 8 + 1
+        fsl = [(t * W, W, 1 << (8 * W - 1)) for t in range(len(vals))]   # C[j, fold] . rows[fold] for every j:
+        foff = _pack([0] * len(fsl), fsl, 0)                             # each rows[i] packed into one integer
+        F = [_pack(row, fsl, foff) for row in _compress(rows, fold)]
         vals = list(_compress(A, live)) + [s] + vals
-        rows = [list(_compress(row, live)) + [cb] + [sum(map(_mul, _compress(row, fold), col)) for col in cols]
+        rows = [list(_compress(row, live)) + [cb] + _unpack(sum(map(_mul, _compress(row, fold), F)), fsl, foff)
                 for row, cb in zip(C, c)]
         V = [_pack(v, slots, off) for v in vals]
         Z = [_unpack(sum(map(_mul, row, V)), slots, off) for row in rows]
@@ -610,14 +612,12 @@ def _check_knots(st, node, path: str, U: Fraction) -> None:
         signs = [[] for _ in part]
         out = [[(1, -1)[n] * v[0] for v in _outputs(net, [(x,) for x in part], signs)] for n, net in enumerate(st.nets)]
         memo.update(zip(part, zip((int.from_bytes(bytes(sg), "little") for sg in signs), map(sum, zip(*out)))))
-    ones = int.from_bytes(b"\x01" * len(st.order), "little")      # bit 0 of every neuron's byte
-    for k, x in enumerate(pts):
-        code, obj = memo[x]
+    ones = int.from_bytes(b"\x01" * len(st.order), "little")      # bit 0 (z > 0) of every neuron's byte
+    for k, (x, (code, obj)) in enumerate(zip(pts, map(memo.get, pts))):
         if st.sign * obj > U:
             raise CertificateRejected(f"{path}: objective {_txt(st.sign * obj)} > {_txt(U)} at the knot {_txt(x)}")
         prev = memo[pts[k - 1]][0] if k else 0
-        # flips: the neurons positive (bit 0) at one knot and negative (bit 1) at the other; the lowest first
-        if flips := ((prev & (code >> 1)) | ((prev >> 1) & code)) & ones:
+        if flips := ((prev & (code >> 1)) | ((prev >> 1) & code)) & ones:   # z > 0 at one knot, < 0 at the other
             raise CertificateRejected(f"{path}: neuron {(flips & -flips).bit_length() // 8} changes sign between "
                                       f"the knots {_txt(pts[k - 1])} and {_txt(x)}")
     st.leaves += len(pts) - 1
