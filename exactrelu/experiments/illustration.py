@@ -216,8 +216,8 @@ def exact_pieces(net: Net, lo: Fraction, hi: Fraction) -> tuple[list[Fraction], 
     layer's outputs, as integer columns of one python-flint matrix; one exact matrix product per
     layer gives the next pre-activations on every piece.  A neuron whose values at a piece's two
     ends have strictly opposite signs crosses zero once inside, at the rational -b / a, and the
-    piece is split there.  (The knots of :func:`exactrelu.analysis.pl1d.knots`, found much faster
-    for deep students, whose integer weights are too long for pl1d's limb arithmetic.)"""
+    piece is split there.  (:func:`exactrelu.analysis.pl1d.knots` finds the same knots, in about
+    the same time on deep float64 students since it splits their long integer weights into limbs.)"""
     import flint
     lo, hi = Fraction(lo), Fraction(hi)
     if net.input_dim != 1 or net.output_dim != 1 or not lo < hi:
