@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from exactrelu.analysis.linear import float_layers
+
 try:
     import gurobipy as gp
     from gurobipy import GRB
@@ -18,11 +20,6 @@ try:
 except ImportError as _e:            # not installed (the usual case): say why, never fake a row
     gp = GRB = None
     GUROBI_MISSING = str(_e)
-
-
-def _float_layers(net):
-    return [(np.array([[float(w) for w in r] for r in lay.weight]), np.array([float(b) for b in lay.bias]))
-            for lay in net.layers]
 
 
 def _encode(nets, signs, box):
@@ -46,7 +43,7 @@ def _encode(nets, signs, box):
         return cols - 1
 
     for net, s in zip(nets, signs):
-        layers = _float_layers(net)
+        layers = float_layers(net)
         prev = list(range(d))                # indices of the current layer's inputs
         plo, phi = lo.copy(), hi.copy()      # their interval bounds
         for li, (W, b) in enumerate(layers):

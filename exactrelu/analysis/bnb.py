@@ -30,11 +30,6 @@ __all__ = ["float_ibp", "float_eval", "layer_intervals", "search"]
 _R = float(2 ** 24)
 
 
-def _float_layers(net):
-    return [(np.array([[float(w) for w in r] for r in lay.weight]), np.array([float(b) for b in lay.bias]))
-            for lay in net.layers]
-
-
 def _bmax(h, c, r):
     """Max over boxes (centres c, radii r: (B, d)) of affine forms h (B, n, d+1)."""
     return np.einsum("bnd,bd->bn", h[..., :-1], c) + np.einsum("bnd,bd->bn", np.abs(h[..., :-1]), r) + h[..., -1]
@@ -107,11 +102,10 @@ def float_eval(fl, X, sign):
 
 
 class _Leaf:
-    __slots__ = ("box", "sign", "ub", "kind", "kids", "tree", "bound", "parent", "claims", "emit", "depth")
+    __slots__ = ("box", "sign", "ub", "kind", "kids", "tree", "bound", "parent", "claims", "emit")
 
     def __init__(self, box, sign, ub, parent=None):
         self.box, self.sign, self.ub, self.parent = box, sign, ub, parent
-        self.depth = 0 if parent is None else parent.depth + 1
         self.kind, self.kids, self.tree, self.bound = "open", None, None, None
         self.claims = self.emit = None      # linear bounds: the claims in force, the node's new claims
 
@@ -140,7 +134,7 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
     measured on the trained d = 2, 3 students: 3-6 % fewer boxes for 2-3x the float work)."""
     t0 = time.perf_counter()
     stats = {} if stats is None else stats
-    fl = [_float_layers(n) for n in nets]
+    fl = [linear.float_layers(n) for n in nets]
     d = len(box)
     width = max(float(hi - lo) for lo, hi in box) or 1.0
     if exact_width is None:

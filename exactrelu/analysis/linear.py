@@ -25,7 +25,7 @@ import numpy as np
 
 from ..numbers import fmt
 
-__all__ = ["Claims", "bounds", "root_claims", "emit", "leaf_boxes", "unstable_counts", "RENEW"]
+__all__ = ["Claims", "bounds", "emit", "float_layers", "leaf_boxes", "unstable_counts", "RENEW"]
 
 #: A sub-box renews a neuron's claim when the new interval is at most RENEW times the inherited one.
 RENEW = 0.5
@@ -136,20 +136,11 @@ def bounds(fl, c, r, sign, parent=None, renew=True, factor=None):
     return ub, Claims(out)
 
 
-def root_claims(claims, i):
-    """The claims of box i, all marked new (a root node proves every claim)."""
-    one = claims.take(slice(i, i + 1))
-    for net in one.layers:
-        for lay in net:
-            lay["new"] = np.ones_like(lay["new"])
-    return one
-
-
 def _q(v: float) -> str:
     return fmt(Fraction(v))
 
 
-def emit(claims, i, undecided_from=0):
+def emit(claims, i):
     """The kernel claim list of box i: the new claims, null for inherited ones."""
     out = []
     for lays in claims.layers:
@@ -161,10 +152,11 @@ def emit(claims, i, undecided_from=0):
                 k = lay["kind"][i, j]
                 out.append("-" if k == _NEG else "+" if k == _POS else
                            [_q(lay[key][i, j]) for key in ("lo", "up", "s", "t", "a")])
-    return out[undecided_from:]
+    return out
 
 
 def float_layers(net):
+    """The layers of a Net as float64 arrays [(W, b), ...] (for the float searches only)."""
     return [(np.array([[float(w) for w in row] for row in lay.weight]), np.array([float(b) for b in lay.bias]))
             for lay in net.layers]
 
