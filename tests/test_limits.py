@@ -90,7 +90,7 @@ def test_auto_gives_branch_and_bound_only_the_time_left(monkeypatch):
     class Seen(Exception):
         pass
 
-    def fake(nets, box, signs, limits, rel_gap, bar=None, bound="linear"):
+    def fake(nets, box, signs, limits, rel_gap, bar=None, method="bnb"):
         seen.update(limits)
         raise Seen
     monkeypatch.setattr(sup_mod, "_search_boxes", fake)

@@ -32,7 +32,7 @@ _R = float(2 ** 24)
 
 def _bmax(h, c, r):
     """Max over boxes (centres c, radii r: (B, d)) of affine forms h (B, n, d+1)."""
-    return np.einsum("bnd,bd->bn", h[..., :-1], c) + np.einsum("bnd,bd->bn", np.abs(h[..., :-1]), r) + h[..., -1]
+    return linear.box_max(h[..., :-1], h[..., -1], c, r)
 
 
 def _net_forms(layers, c, r, intervals=None):
@@ -121,7 +121,7 @@ def _ceil_dyadic(v: float, bits: int = 40) -> Fraction:
 
 
 def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), time_limit=None,
-           max_boxes=None, exact_width=None, batch=256, stats=None, bar=None, bound="linear", cuts="widest"):
+           max_boxes=None, exact_width=None, batch=256, stats=None, bar=None, bound="linear"):
     """Best-first branch and bound; returns (trees, lower, upper, witness, reason).
 
     ``objective(s, x)``: exact s * (f - g) at x.  ``exact_search(box, s, best)``: the exact region
@@ -129,9 +129,9 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
     ``best = [value, witness]``.  ``upper`` is exact and certified by the trees (to be replayed).
     ``bar``: an :class:`exactrelu.progress.Progress` advanced by the boxes made (float bounds shown).
     ``bound``: "linear" (back-substituted linear bounds, :mod:`.linear`, kernel ``linear`` nodes) or
-    "ibp" (the kernel's symbolic intervals, ``ibp`` leaves).  ``cuts``: "widest" (halve the widest side)
-    or "gain" (linear bounds: try every side, keep the cut whose worse half has the lowest bound;
-    measured on the trained d = 2, 3 students: 3-6 % fewer boxes for 2-3x the float work)."""
+    "ibp" (the kernel's symbolic intervals, ``ibp`` leaves).  A box is cut at the middle of its widest
+    side (trying every side and keeping the cut of lowest worse half was measured on the trained
+    d = 2, 3 students: 3-6 % fewer boxes for 2-3x the float work)."""
     t0 = time.perf_counter()
     stats = {} if stats is None else stats
     fl = [linear.float_layers(n) for n in nets]
@@ -169,14 +169,14 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
             ub, cl = linear.bounds(fl, c, r, s, par)
             for j, lf in enumerate(leaves):
                 lf.claims, lf.emit = cl.take([j]), (cl, j)       # emitted (as text) once the box is kept
-            if par is not None:
+            shut = np.flatnonzero(ub <= tau()) if par is not None else ()
+            if len(shut):
                 # boxes that close with fewer renewed claims (none; sign changes only): fewer for the kernel to prove
-                t, done = tau(), np.zeros(len(leaves), bool)
-                for cheap in (linear.bounds(fl, c, r, s, par, renew=False), linear.bounds(fl, c, r, s, par, factor=0.0)):
-                    use = (ub <= t) & (cheap[0] <= t) & ~done
-                    for j in np.flatnonzero(use):
-                        leaves[j].emit = (cheap[1], j)
-                    ub, done = np.where(use, cheap[0], ub), done | use
+                p, ci, ri = par.take(shut), c[shut], r[shut]
+                for cheap_ub, cheap in (linear.bounds(fl, ci, ri, s, p, renew=False), linear.bounds(fl, ci, ri, s, p, factor=0.0)):
+                    for k in np.flatnonzero(cheap_ub <= tau()):
+                        if leaves[shut[k]].emit[0] is cl:      # not yet closed more cheaply
+                            leaves[shut[k]].emit, ub[shut[k]] = (cheap, k), cheap_ub[k]
         for lf, u in zip(leaves, ub.tolist()):
             lf.ub = u
 
@@ -224,7 +224,7 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
         if rel_gap > 0 and gap_ok(max([-heap[0][0], closed[0]] + [lf.ub for lf in exact_q])):
             break
         todo = [heapq.heappop(heap)[2] for _ in range(min(batch, len(heap)))]
-        cands = []                  # (parent, axis, kid, kid): with cuts="gain", every axis
+        kids = []
         for lf in todo:
             if lf.ub <= tau():
                 close(lf)
@@ -234,27 +234,12 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
             if w[i] <= exact_width:
                 exact_q.append(lf)
                 continue
-            for j in ([i] if bound == "ibp" or cuts == "widest" else [j for j in range(d) if w[j] > exact_width]):
-                lo, hi = lf.box[j]
-                m = (lo + hi) / 2
-                cands.append((lf, j, _Leaf(lf.box[:j] + ((lo, m),) + lf.box[j + 1:], lf.sign, 0.0, lf),
-                              _Leaf(lf.box[:j] + ((m, hi),) + lf.box[j + 1:], lf.sign, 0.0, lf)))
-        if cands:
-            flat = [k for _, _, a, b in cands for k in (a, b)]
-            c, r = _arrays(flat)
-            for s in signs:
-                sel = [j for j, lf in enumerate(flat) if lf.sign == s]
-                if sel:
-                    evaluate([flat[j] for j in sel], s, c[sel], r[sel])
-        chosen = {}                 # the cut whose worse half has the lowest bound ("estimated gain")
-        for lf, j, a, b in cands:
-            if id(lf) not in chosen or max(a.ub, b.ub) < max(chosen[id(lf)][2].ub, chosen[id(lf)][3].ub):
-                chosen[id(lf)] = (lf, j, a, b)
-        kids = []
-        for lf, j, a, b in chosen.values():
-            lf.kind, lf.kids, lf.tree = "cut", (a, b), (j, a.box[j][1])
+            lo, hi = lf.box[i]
+            m = (lo + hi) / 2
+            a = _Leaf(lf.box[:i] + ((lo, m),) + lf.box[i + 1:], lf.sign, 0.0, lf)
+            b = _Leaf(lf.box[:i] + ((m, hi),) + lf.box[i + 1:], lf.sign, 0.0, lf)
+            lf.kind, lf.kids, lf.tree = "cut", (a, b), (i, m)
             kids += [a, b]
-            keep(a), keep(b)
         boxes += len(kids)
         if bar is not None:
             bar.update(len(kids))
@@ -266,6 +251,9 @@ def search(nets, box, signs, *, objective, exact_search, rel_gap=Fraction(0), ti
             sel = [j for j, lf in enumerate(kids) if lf.sign == s]
             if not sel:
                 continue
+            evaluate([kids[j] for j in sel], s, c[sel], r[sel])
+            for j in sel:
+                keep(kids[j])
             val = float_eval(fl, c[sel], s)
             jb = int(np.argmax(val))
             if val[jb] > float(best[0]) + margin(float(best[0])):

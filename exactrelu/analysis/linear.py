@@ -25,7 +25,7 @@ import numpy as np
 
 from ..numbers import fmt
 
-__all__ = ["Claims", "bounds", "emit", "float_layers", "leaf_boxes", "unstable_counts", "RENEW"]
+__all__ = ["Claims", "bounds", "box_max", "emit", "float_layers", "leaf_boxes", "unstable_counts", "RENEW"]
 
 #: A sub-box renews a neuron's claim when the new interval is at most RENEW times the inherited one.
 RENEW = 0.5
@@ -54,7 +54,7 @@ class Claims:
                         for l, lay in enumerate(net)] for n, net in enumerate(first)])
 
 
-def _bmax(F, k, c, r):
+def box_max(F, k, c, r):
     """Max over boxes (centres c, radii r: (B, d)) of the affine forms F (B, m, d) + k (B, m)."""
     return np.einsum("bmd,bd->bm", F, c) + np.einsum("bmd,bd->bm", np.abs(F), r) + k
 
@@ -124,7 +124,7 @@ def bounds(fl, c, r, sign, parent=None, renew=True, factor=None):
             W, b = layers[k]
             Lam = np.broadcast_to(np.concatenate([W, -W]), (B, 2 * W.shape[0], W.shape[1]))
             F, k0 = _back(layers, cl, k - 1, Lam, np.broadcast_to(np.concatenate([b, -b]), (B, 2 * len(b))))
-            v, w = _bmax(F, k0, c, r), len(b)
+            v, w = box_max(F, k0, c, r), len(b)
             cl.append(_decide(-v[:, w:], v[:, :w], None if parent is None else parent.layers[n][k], factor))
         W, b = layers[-1]
         sg = sign if n == 0 else -sign
@@ -132,7 +132,7 @@ def bounds(fl, c, r, sign, parent=None, renew=True, factor=None):
                       np.broadcast_to(sg * b, (B, 1)))
         total_F, total_k = total_F + F, total_k + k0
         out.append(cl)
-    ub = _bmax(total_F, total_k, c, r)[:, 0]
+    ub = box_max(total_F, total_k, c, r)[:, 0]
     return ub, Claims(out)
 
 

@@ -423,9 +423,9 @@ def _search_knots(nets, box, signs, limits=None, bar=None, memory_limit=None):
     return trees, best[0], best[0], (best[1],), True, None, stats
 
 
-def _search_boxes(nets, box, signs, limits, rel_gap, bar=None, bound="linear"):
-    """d >= 2: float-guided branch and bound over boxes (:mod:`.bnb`) with linear (or interval)
-    bounds, exact region search on the small boxes that bounds cannot close."""
+def _search_boxes(nets, box, signs, limits, rel_gap, bar=None, method="bnb"):
+    """d >= 2: float-guided branch and bound over boxes (:mod:`.bnb`) with linear bounds ("bnb") or
+    interval bounds ("bnb-ibp"), exact region search on the small boxes that bounds cannot close."""
     from . import bnb
 
     def exact_search(b, s, best, left):
@@ -438,11 +438,11 @@ def _search_boxes(nets, box, signs, limits, rel_gap, bar=None, bound="linear"):
         stats["lps"] += srch.lps
         return tree, srch.open_bounds, srch.stopped
 
-    stats = {"regions": 0, "boxes": 0, "lps": 0, "method": "bnb" if bound == "linear" else "bnb-ibp"}
+    stats = {"regions": 0, "boxes": 0, "lps": 0, "method": method}
     trees, lower, upper, w, reason = bnb.search(
         nets, box, signs, objective=lambda s, x: objective(nets, s, x), exact_search=exact_search,
         rel_gap=Fraction(rel_gap), time_limit=limits.get("time_limit"), max_boxes=limits.get("max_boxes"),
-        stats=stats, bar=bar, bound=bound)
+        stats=stats, bar=bar, bound={"bnb": "linear", "bnb-ibp": "ibp"}[method])
     stats["boxes"] = stats.get("float_boxes", 0)
     exact = upper == lower
     if not exact and reason is None:
@@ -502,7 +502,7 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto", bar=
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 20_000))
         try:
-            return _search_boxes(nets, box, signs, limits, rel_gap, bar, "linear" if method == "bnb" else "ibp")
+            return _search_boxes(nets, box, signs, limits, rel_gap, bar, method)
         finally:
             sys.setrecursionlimit(old)
     t0 = time.perf_counter()
