@@ -259,6 +259,10 @@ def _tup(vals) -> str:
 
 def _q(v, where: str) -> Fraction:
     """A certificate number: int, Fraction, or text "p" / "p/q" (q > 0, ASCII digits); nothing else."""
+    if type(v) is str and len(v) <= 60:          # the common case first: short text
+        m = _NUM.match(v)
+        if m and (m[3] is None or m[3].strip("0")):
+            return Fraction(-int(m[2]) if m[1] == "-" else int(m[2]), int(m[3] or 1))
     if isinstance(v, bool):
         raise CertificateRejected(f"{where}: {v!r} is not a number")
     if isinstance(v, (int, Fraction)):
@@ -461,10 +465,13 @@ def _ibp_max(st) -> Fraction:
 # claim.  Sound by induction over the order: only claims about earlier neurons, already proven
 # on P, are used.  A leaf back-substitutes obj from both nets' outputs: box maximum <= U.
 # ---------------------------------------------------------------------------------------
+_PLUS, _MINUS = ("+",), ("-",)   # the sign claims (tested by identity)
+
+
 def _claim(c, where: str):
-    """A claim as ("+",), ("-",) or (l, u, s, t, a) Fractions, checked to be a valid relaxation."""
-    if c in ("+", "-"):
-        return (c,)
+    """A claim as _PLUS, _MINUS or (l, u, s, t, a) Fractions, checked to be a valid relaxation."""
+    if c == "+" or c == "-":
+        return _PLUS if c == "+" else _MINUS
     if not isinstance(c, list) or len(c) != 5:
         raise CertificateRejected(f"{where}: a claim is '+', '-', null or [l, u, s, t, a]")
     l, u, s, t, a = (_q(v, f"{where}[{i}]") for i, v in enumerate(c))
@@ -476,26 +483,27 @@ def _claim(c, where: str):
 
 def _span(c):
     """The interval (lo, up) a claim proves (None: unbounded)."""
-    return (None, None) if c is None else (0, None) if c == ("+",) else (None, 0) if c == ("-",) else c[:2]
+    return (None, None) if c is None else (0, None) if c is _PLUS else (None, 0) if c is _MINUS else c[:2]
 
 
 def _rel(st, n, l, start):
-    """The replacements of the outputs of layer l of net n: (S, up, low, t, dec) with S the common
-    denominator of the lines, up / low the integers S s, S a of each neuron's upper and lower line
-    (S, S for "+"; 0, 0 for "-" and decided neurons), t the pairs (j, S t_j) of the nonzero intercepts,
-    dec the decided active outputs."""
+    """The replacements of the outputs of layer l of net n: (S, live, up, low, t, dec, rows) with S
+    the common denominator of the lines, live the neurons whose lines are not 0 (not "-", not decided),
+    up / low the integers S s, S a of their upper and lower lines (S, S for "+"), t the pairs (j, S t_j)
+    of the nonzero intercepts, dec the decided active outputs, rows a cache of live rows of C, packed."""
     rs, dec = [], {}
     for j, o in enumerate(st.outs[n][l]):
-        c = st.claims[start + j] if o is None else ("-",)
+        c = st.claims[start + j] if o is None else _MINUS
         if o:
             dec[j] = o
         rs.append(c)
     S = _lcm(*(v.denominator for c in rs if len(c) == 5 for v in c[2:]))
+    live = [j for j, c in enumerate(rs) if c is not _MINUS]
 
-    def line(i, plus):                  # S times coefficient i of each neuron's line ("+": plus)
-        return [plus if c == ("+",) else 0 if len(c) == 1 else c[i].numerator * (S // c[i].denominator) for c in rs]
-    up, t, low = line(2, S), line(3, 0), line(4, S)
-    return S, up, low, [(j, v) for j, v in enumerate(t) if v], dec
+    def line(i, plus):                  # S times coefficient i of each live neuron's line ("+": plus)
+        return [plus if c is _PLUS else c[i].numerator * (S // c[i].denominator) for c in map(rs.__getitem__, live)]
+    t = [(j, v) for j, v in zip(live, line(3, 0)) if v]
+    return S, live, line(2, S), line(4, S), t, dec, {}
 
 
 def _back(st, n, l, e, e0, den, rels):
@@ -504,21 +512,24 @@ def _back(st, n, l, e, e0, den, rels):
     (h, Q, x) with h integers over Q, plus x, the Fraction form of decided outputs (or None)."""
     layers, cols, x = _int_layers(st.nets[n]), st.cache[("cols", n)], None
     while l >= 0:
-        S, up, low, t, dec = rels[l]
-        c = [v * u if v > 0 else v * w for v, u, w in zip(e, up, low)]
+        S, live, up, low, t, dec, rows = rels[l]
+        c = [v * u if v > 0 else v * w for v, u, w in zip(map(e.__getitem__, live), up, low)]
         for j, o in dec.items():        # a decided neuron's affine output, exact on P
             x = [v * Fraction(e[j], den) + (x[i] if x else 0) for i, v in enumerate(o)]
         D, C, cb, _ = layers[l]
-        e0 = (e0 * S + sum(e[j] * v for j, v in t if e[j] > 0)) * D + sum(map(_mul, c, cb))
+        # e_j = sum_i c_i C_ij for every j at once: each live row of C (and its bias) packed into one
+        # integer, in slots wide enough for every |e_j| <= max |c_i| * (column sum of |C|) (see _pack)
+        kb = (max(map(abs, c), default=0).bit_length() + cols[l][1]) // 8 + 1
+        if kb not in rows:
+            if (n, l, kb) not in st.cache:
+                slots = [(i * kb, kb, 1 << (8 * kb - 1)) for i in range(cols[l][0])]
+                off = _pack([0] * len(slots), slots, 0)
+                st.cache[(n, l, kb)] = slots, off, [_pack(row, slots, off) for row in C]
+            slots, off, P = st.cache[(n, l, kb)]
+            rows[kb] = slots, off, [P[i] for i in live], [cb[i] for i in live]
+        slots, off, P, b = rows[kb]
+        e0 = (e0 * S + sum(e[j] * v for j, v in t if e[j] > 0)) * D + sum(map(_mul, c, b))
         den *= S * D
-        # e_j = sum_i c_i C_ij for every j at once: each row of C packed into one integer, in slots
-        # wide enough for every |e_j| <= max |c_i| * (column sum of |C|) (see _pack)
-        kb = (max(map(abs, c)).bit_length() + cols[l][1]) // 8 + 1
-        if (n, l, kb) not in st.cache:
-            slots = [(i * kb, kb, 1 << (8 * kb - 1)) for i in range(cols[l][0])]
-            off = _pack([0] * len(slots), slots, 0)
-            st.cache[(n, l, kb)] = slots, off, [_pack(row, slots, off) for row in C]
-        slots, off, P = st.cache[(n, l, kb)]
         e, l = _unpack(sum(map(_mul, c, P)), slots, off), l - 1
     return e + [e0], den, x
 
@@ -559,16 +570,14 @@ def _check_linear(st, node, path: str, U: Fraction) -> None:
                 rels[n][m] = _rel(st, n, m, starts[(n, m)])
         return rels[n]
     try:
-        for k, c in enumerate(claims):
+        for k in (k for k, c in enumerate(claims) if c is None and st.claims[st.p + k] is None):
+            raise CertificateRejected(f"{path}.linear[{k}]: null, but no claim about neuron {st.p + k} is in force")
+        for k in [k for k, c in enumerate(claims) if c is not None]:
             p, where = st.p + k, f"{path}.linear[{k}]"
-            if c is None:
-                if st.claims[p] is None:
-                    raise CertificateRejected(f"{where}: null, but no claim about neuron {p} is in force")
-                continue
-            new, (n, l, j) = _claim(c, where), st.order[p]
+            new, (n, l, j) = _claim(claims[k], where), st.order[p]
             D, C, cb, _ = _int_layers(st.nets[n])[l]
             for need, have, sg in zip(_span(new), _span(st.claims[p]), (-1, 1)):
-                if need is None or (have is not None and sg * have <= sg * need):
+                if need is None or (have is not None and (have >= need if sg < 0 else have <= need)):
                     continue                                    # no claim, or implied by the old one
                 m, M = _bound(st, [_back(st, n, l - 1, [sg * v for v in C[j]], sg * cb[j], D, upto(n, l))])
                 if m * need.denominator > sg * need.numerator * M:
