@@ -22,7 +22,8 @@ Each trained row runs exactrelu's default method (sup(S, T, box=HALF_BOX(d), sig
 rel_gap=..., time_limit=...), method "auto") and, for d >= 2 and unless --no-baseline, the previous
 method BASELINE_METHOD in the same process; if sup does not know that method name (InputError), the
 row falls back to FALLBACK_METHOD and says so.  The row reports both results, their boxes
-(stats["boxes"]), and baseline/new ratios of producer and replay seconds.  Beside them, on the same
+(stats["boxes"]), and baseline/new ratios of producer and replay seconds; unless --no-mixed, also
+method "bnb-mixed" (neuron-sign branches beside input cuts) with its number of branch nodes.  Beside them, on the same
 problem: the unstable neurons per layer of each net on the full box (ibp and linear bounds, from
 exactrelu.analysis.linear.unstable_counts, "not available" if that does not import), the float big-M
 MILP (HiGHS via scipy.optimize.milp, bench/milp_baseline.py), and the same MILP in Gurobi where gurobipy
@@ -34,7 +35,7 @@ computed, not yet replayed.  "replay_seconds" is the trusted kernel replaying th
 row (the gap reached within 60 s) is the producer alone; the other rows replay their certificates
 unless --no-replay.
 
-    python bench/sup.py [--quick] [--json] [--only ROW[,ROW]] [--baseline | --no-baseline]
+    python bench/sup.py [--quick] [--json] [--only ROW[,ROW]] [--baseline | --no-baseline] [--no-mixed]
                         [--milp-seconds S] [--d3-seconds S] [--no-replay]
 """
 from __future__ import annotations
@@ -212,8 +213,9 @@ def trained_pair(d: int, width: int, quick: bool):
     return (from_torch(mod, domain=HALF_BOX(d)), T, HALF_BOX(d), train), None
 
 
-def trained_case(name: str, quick: bool, replay: bool, baseline: bool, milp_s: float) -> dict:
-    """One trained row: the new default method, the baseline (d >= 2), unstable counts, HiGHS and Gurobi."""
+def trained_case(name: str, quick: bool, replay: bool, baseline: bool, milp_s: float, mixed: bool = True) -> dict:
+    """One trained row: the new default method, the baseline (d >= 2), "bnb-mixed" (neuron branches too;
+    d >= 2), unstable counts, HiGHS and Gurobi."""
     spec = TRAINED[name]
     d = spec["d"]
     pair, note = trained_pair(d, spec["width"][1 if quick else 0], quick)
@@ -241,6 +243,10 @@ def trained_case(name: str, quick: bool, replay: bool, baseline: bool, milp_s: f
         out["ratio_replay"] = ratio(b.get("replay_seconds"), out.get("replay_seconds"))
     elif d >= 2:
         out["baseline"] = None if not baseline else "none: the baseline cannot reach an exact sup here"
+    if d >= 2 and mixed and spec.get("baseline", True):
+        m = run_sup(S, T, replay, method="bnb-mixed", **kw)
+        m["branches"] = json.dumps(m.pop("_trees")).count('"branch"')
+        out["mixed"] = m
     add_unstable(out, (S, T), box)
     add_milp(out, S, T, box, milp_s)
     add_gurobi(out, S, T, box, milp_s)
@@ -280,6 +286,9 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
                     help=f"run the baseline method ({BASELINE_METHOD!r}) beside the default on trained rows "
                          f"with d >= 2 (default: yes)")
+    ap.add_argument("--mixed", action=argparse.BooleanOptionalAction, default=True,
+                    help="also run method 'bnb-mixed' (neuron branches beside input cuts) on trained rows with "
+                         "d >= 2 (default: yes)")
     ap.add_argument("--milp-seconds", type=float, default=60.0, help="time limit of each MILP (two per sup)")
     ap.add_argument("--d3-seconds", type=float, default=600.0, help="time limit of the d = 3 gap run")
     ap.add_argument("--no-replay", action="store_true", help="skip the kernel replays (producer times only)")
@@ -312,7 +321,7 @@ def main(argv=None) -> int:
                 res["d3"]["gap_in_60s"] = res["d3_60s"]["rel_gap"]
     for name in TRAINED:
         if name in rows:
-            res[name] = trained_case(name, a.quick, replay, a.baseline, milp_s)
+            res[name] = trained_case(name, a.quick, replay, a.baseline, milp_s, a.mixed)
     res = {k: _public(res[k]) for k in ROWS if k in res}   # the documented order, without the certificates
     if a.json:
         print(json.dumps(res))
@@ -338,6 +347,9 @@ def report(res: dict, quick: bool) -> None:
         if isinstance(b, dict):
             print(_line(f"  baseline {b['method_requested']}" + (" (fallback)" if b.get("note") else ""),
                         b.get("method"), b))
+        m = r.get("mixed")
+        if isinstance(m, dict):
+            print(_line(f"  with neuron branches ({m['branches']})", m.get("method"), m))
     for k, r in res.items():
         if k not in TRAINED or r.get("seconds") is None:
             continue

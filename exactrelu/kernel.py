@@ -220,6 +220,10 @@ def check_eval(net: Net, points, values) -> Checked:
 #                      a strict sign change each keeps one sign, so its outputs are affine; hence
 #                      obj is affine there and its maximum is at t_k or t_k+1.  (Valid under any
 #                      decisions and constraints: it bounds obj on the whole sub-interval.)
+#   {"branch": k, "neg": node, "pos": node}   splits P by the sign of undecided neuron k (k >= the
+#                      number decided): "neg" is replayed with the claim "-" about k in force, "pos"
+#                      with "+" (see linear nodes; no proof: each holds on its part of P, and the two
+#                      parts cover P).
 #   {"ibp": true}      leaf: symbolic interval propagation of the undecided neurons over the
 #                      sub-box (decided neurons keep their affine outputs) bounds obj by an
 #                      affine form whose box maximum is <= U (see _ibp_net).
@@ -464,6 +468,8 @@ def _ibp_max(st) -> Fraction:
 # an affine form in x above z on P (below it for -z), whose box maximum is compared with the
 # claim.  Sound by induction over the order: only claims about earlier neurons, already proven
 # on P, are used.  A leaf back-substitutes obj from both nets' outputs: box maximum <= U.
+# Below a branch node P stands for the part of P where the branch's sign holds: every argument
+# above reads "for x in that part", where the branch's claim holds too; the box maxima still bound it.
 # ---------------------------------------------------------------------------------------
 _PLUS, _MINUS = ("+",), ("-",)   # the sign claims (tested by identity)
 
@@ -634,7 +640,7 @@ def _check_knots(st, node, path: str, U: Fraction) -> None:
 
 _KEYS = {"cut": {"cut", "at", "lo", "hi"}, "split": {"split", "neg", "pos"},
          "fix": {"fix", "dual", "duals", "next"}, "bound": {"bound"}, "empty": {"empty"}, "ibp": {"ibp"},
-         "knots": {"knots"}, "linear": {"linear", "next"}}
+         "knots": {"knots"}, "linear": {"linear", "next"}, "branch": {"branch", "neg", "pos"}}
 
 
 def _walk(st, node, path: str, U: Fraction) -> None:
@@ -707,6 +713,15 @@ def _node(st, node, path: str, U: Fraction) -> None:
         _check_knots(st, node, path, U)
     elif kind == "linear":
         _check_linear(st, node, path, U)
+    elif kind == "branch":
+        k = node["branch"]
+        if isinstance(k, bool) or not isinstance(k, int) or not st.p <= k < N:
+            raise CertificateRejected(f"{path}: branch needs an undecided neuron {st.p}..{N - 1}, got {k!r}")
+        held = st.claims[k]
+        for child, c in (("neg", _MINUS), ("pos", _PLUS)):
+            st.claims[k] = c
+            _walk(st, node.get(child), f"{path}.{child}", U)
+        st.claims[k] = held
     elif kind == "empty":
         m = _box_max(_comb((Fraction(0),) * (st.d + 1), st.cons, node["empty"], path), st.box)
         if not m < 0:

@@ -2,6 +2,7 @@
 and their producer (exactrelu.analysis.linear, the default bnb bounds): tampered claims are
 rejected, the bound is never below the true maximum and never looser than the ibp leaf's."""
 import copy
+import json
 from fractions import Fraction as F
 
 import numpy as np
@@ -196,3 +197,66 @@ def test_linear_leaf_after_fixes_back_substitutes_the_decided_outputs_exactly():
     assert check((AFFINE,), BOX, 0, leaf, sign=-1).upper == 0
     with pytest.raises(CertificateRejected, match=r"linear bound 0 > -1/8"):
         check((AFFINE,), BOX, F(-1, 8), leaf, sign=-1)
+
+
+# --- branch nodes: a neuron's sign splits the region (method "bnb-mixed") ---------------------------
+
+def branch_tree(nets, box, k, sign=1):
+    """Root claims, then a branch on neuron k with each side's claims (k forced) as leaves; the bound."""
+    fl = [linear.float_layers(n) for n in nets]
+    c = np.array([[float((lo + hi) / 2) for lo, hi in box]])
+    r = np.array([[float((hi - lo) / 2) for lo, hi in box]])
+    _, cl = linear.bounds(fl, c, r, sign)
+    sides, ub = {}, []
+    for name, pos in (("neg", False), ("pos", True)):
+        u, kid = linear.bounds(fl, c, r, sign, cl.force(k, pos))
+        sides[name], ub = {"linear": linear.emit(kid, 0)}, ub + [float(u[0])]
+    return {"linear": linear.emit(cl, 0), "next": dict(branch=k, **sides)}, F(max(ub)) + F(1, 2 ** 20)
+
+
+UNSTABLE = [k for k, x in enumerate(CLAIMS) if isinstance(x, list)]
+
+
+def test_a_branch_on_an_unstable_neuron_replays_and_tightens():
+    tree, U = branch_tree((F_NET, G_NET), BOX, UNSTABLE[0])
+    assert check((F_NET, G_NET), BOX, U, tree).upper == U
+    assert exact_max((F_NET, G_NET), BOX) <= U
+
+
+@pytest.mark.parametrize("k", [-1, len(CLAIMS), True, "0", 1.0])
+def test_a_branch_needs_an_undecided_neuron(k):
+    tree, U = branch_tree((F_NET, G_NET), BOX, UNSTABLE[0])
+    tree["next"]["branch"] = k
+    with pytest.raises(CertificateRejected, match="branch needs an undecided neuron"):
+        check((F_NET, G_NET), BOX, U, tree)
+
+
+def test_a_branch_with_a_missing_side_or_extra_key_is_rejected():
+    tree, U = branch_tree((F_NET, G_NET), BOX, UNSTABLE[0])
+    for bad in ({k: v for k, v in tree["next"].items() if k != "pos"}, dict(tree["next"], cut=0)):
+        with pytest.raises(CertificateRejected):
+            check((F_NET, G_NET), BOX, U, dict(tree, next=bad))
+
+
+def test_a_branch_never_certifies_below_the_true_max():
+    """Each side's bound holds on its part only; the part holding the maximum keeps the bound honest."""
+    top = exact_max((F_NET, G_NET), BOX)
+    for k in UNSTABLE[:4]:
+        tree, _ = branch_tree((F_NET, G_NET), BOX, k)
+        with pytest.raises(CertificateRejected):
+            check((F_NET, G_NET), BOX, top - F(1, 2 ** 30), tree)
+
+
+def test_a_branch_sides_claims_are_checked_under_their_sign():
+    """Each side's claims were proven with its sign in force: swapped, they do not replay."""
+    tree, U = branch_tree((F_NET, G_NET), BOX, UNSTABLE[0])
+    nxt = tree["next"]
+    with pytest.raises(CertificateRejected, match="not proven"):
+        check((F_NET, G_NET), BOX, U, dict(tree, next=dict(nxt, neg=nxt["pos"], pos=nxt["neg"])))
+
+
+def test_mixed_search_is_exact_and_replays():
+    nets = (F_NET, G_NET)
+    r = sup(*nets, box=BOX, sign="abs", method="bnb-mixed")
+    assert r.exact and r.value == sup(*nets, box=BOX, sign="abs", method="regions").value
+    assert r.checked is not None and '"branch"' in json.dumps(r.certificate)

@@ -147,7 +147,7 @@ NUM = "is not a number (use an integer, 'p/q' or decimal text)"
     (lambda: S.sup(ABS, memory_limit=0), "memory_limit=0 must be a positive number of bytes or None"),
     (lambda: S.sup(ABS, max_regions=-1), "max_regions=-1 must be a non-negative number or None"),
     (lambda: S.sup(ABS, max_region=1), "unknown limit max_region=1 (known: ['max_boxes', 'max_regions', 'time_limit'])"),
-    (lambda: S.sup(ABS, method="x"), "method='x' must be 'auto', 'knots', 'bnb', 'bnb-ibp' or 'regions'"),
+    (lambda: S.sup(ABS, method="x"), "method='x' must be one of 'auto', 'knots', 'bnb', 'bnb-mixed', 'bnb-ibp', 'regions'"),
     (lambda: S.sup(NET2, method="knots"), "method='knots' needs d = 1"),
     (lambda: S.sup(ABS, sign="up"), "sign='up' must be 'abs', 'max' or 'min'"),
 ])

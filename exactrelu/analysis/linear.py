@@ -46,6 +46,21 @@ class Claims:
     def take(self, idx):
         return Claims([[{k: v[idx] for k, v in lay.items()} for lay in net] for net in self.layers])
 
+    def force(self, k, positive):
+        """These claims (of one box) with neuron k (kernel order) claimed "+" or "-": a branch's kid."""
+        layers = [list(net) for net in self.layers]
+        for n, net in enumerate(layers):
+            for l, lay in enumerate(net):
+                w = lay["kind"].shape[1]
+                if 0 <= k < w:
+                    lay = net[l] = {key: v.copy() for key, v in lay.items()}
+                    for key, v in zip(("kind", "lo", "up", "s", "t", "a", "new"),
+                                      (_POS if positive else _NEG, 0.0, 0.0, float(positive), 0.0, float(positive), False)):
+                        lay[key][:, k] = v
+                    return Claims(layers)
+                k -= w
+        raise IndexError("no such neuron")
+
     @staticmethod
     def stack(many):
         """The claims of several Claims (boxes concatenated in order)."""
@@ -59,10 +74,13 @@ def box_max(F, k, c, r):
     return np.einsum("bmd,bd->bm", F, c) + np.einsum("bmd,bd->bm", np.abs(F), r) + k
 
 
-def _back(layers, cl, l, Lam, const):
-    """Back-substitute ``Lam . a_l + const`` (Lam (B, m, n_l)) to an affine form of x, upper side."""
+def _back(layers, cl, l, Lam, const, record=None):
+    """Back-substitute ``Lam . a_l + const`` (Lam (B, m, n_l)) to an affine form of x, upper side;
+    ``record`` (a dict) receives each layer's coefficients Lam on its outputs."""
     while l >= 0:
         rel = cl[l]
+        if record is not None:
+            record[l] = Lam
         pos = Lam > 0
         const = const + np.einsum("bmn,bn->bm", np.where(pos, Lam, 0.0), rel["t"])
         Lam = np.where(pos, Lam * rel["s"][:, None, :], Lam * rel["a"][:, None, :])
@@ -109,7 +127,19 @@ def _decide(lo, up, parent, renew=None):
     return out
 
 
-def bounds(fl, c, r, sign, parent=None, renew=True, factor=None):
+def _scores(rec, cl):
+    """Per layer (B, n): the most the relaxation of each line claim can add to the bound, |coefficient|
+    times the largest gap between ReLU and the line of that coefficient's sign (0 for signs)."""
+    out = []
+    for l, lay in enumerate(cl):
+        Lam = rec[l][:, 0, :]
+        lo, up, s, t, a = lay["lo"], lay["up"], lay["s"], lay["t"], lay["a"]
+        gap = np.where(Lam > 0, np.maximum(np.maximum(t + s * lo, t), s * up + t - up), np.maximum(-a * lo, (1 - a) * up))
+        out.append(np.where(lay["kind"] == _LINE, np.abs(Lam) * gap, 0.0))
+    return out
+
+
+def bounds(fl, c, r, sign, parent=None, renew=True, factor=None, pick=False):
     """(ub, claims): float upper bounds (B,) of sign * (f - g) over the boxes (centres c, radii r)
     and the claims in force there (:class:`Claims`), renewed against ``parent`` (Claims for the
     same B boxes, or None: every claim new) with the factor ``factor`` (default RENEW; 0: sign
@@ -117,7 +147,7 @@ def bounds(fl, c, r, sign, parent=None, renew=True, factor=None):
     claims costs the kernel fewer proofs).  ``fl``: per net, the float layers [(W, b), ...]."""
     B = c.shape[0]
     total_F, total_k = 0.0, 0.0
-    out = []
+    out, scores = [], []
     for n, layers in enumerate(fl):
         cl = [] if renew else [dict(lay, new=np.zeros_like(lay["new"])) for lay in parent.layers[n]]
         for k in range(len(layers) - 1 if renew else 0):
@@ -128,12 +158,19 @@ def bounds(fl, c, r, sign, parent=None, renew=True, factor=None):
             cl.append(_decide(-v[:, w:], v[:, :w], None if parent is None else parent.layers[n][k], factor))
         W, b = layers[-1]
         sg = sign if n == 0 else -sign
+        rec = {} if pick else None
         F, k0 = _back(layers, cl, len(layers) - 2, np.broadcast_to(sg * W[None], (B,) + W.shape),
-                      np.broadcast_to(sg * b, (B, 1)))
+                      np.broadcast_to(sg * b, (B, 1)), rec)
         total_F, total_k = total_F + F, total_k + k0
         out.append(cl)
+        if pick:
+            scores += _scores(rec, cl)
     ub = box_max(total_F, total_k, c, r)[:, 0]
-    return ub, Claims(out)
+    if not pick:
+        return ub, Claims(out)
+    sc = np.concatenate(scores, 1)
+    best = np.argmax(sc, 1)
+    return ub, Claims(out), np.where(sc[np.arange(B), best] > 0, best, -1)
 
 
 def _q(v: float) -> str:
@@ -169,6 +206,8 @@ def leaf_boxes(tree, box):
         if "cut" in node:
             i, t = node["cut"], Fraction(node["at"])
             todo += [(node["lo"], b[:i] + ((b[i][0], t),) + b[i + 1:]), (node["hi"], b[:i] + ((t, b[i][1]),) + b[i + 1:])]
+        elif "branch" in node:
+            todo += [(node["neg"], b), (node["pos"], b)]
         elif "next" in node and "linear" in node:
             todo.append((node["next"], b))
         elif "linear" in node or "ibp" in node:

@@ -23,11 +23,13 @@ Producers (``method``): ``"knots"`` (default for d = 1): every breakpoint exactl
 ``knots`` leaf (:mod:`.pl1d`); ``"bnb"`` (default for d >= 2): float64-guided branch and bound over
 boxes with back-substituted linear bounds, kernel ``linear`` nodes and, on the small boxes bounds
 cannot close, the region search below (:mod:`.bnb`, :mod:`.linear`); ``"bnb-ibp"``: the same with
-interval bounds and ``ibp`` leaves (the earlier default, kept as a baseline); ``"regions"``
+interval bounds and ``ibp`` leaves (the earlier default, kept as a baseline); ``"bnb-mixed"``: ``"bnb"``
+that may also branch on a neuron's sign (kernel ``branch`` nodes) where that closes one side and bounds
+the other below the input cut's worse half (measured not to pay at d <= 3, docs/benchmarks.md); ``"regions"``
 (``prune=False``, the fallback, and first for nets whose first layer is decided by cuts, such as
 bumps): the region search alone.  With
 ``check=True`` (default) every certificate is replayed by the kernel before it is returned
-(``.checked``), and a rejected ``bnb``/``bnb-ibp`` certificate (a misleading float) reruns the exact region
+(``.checked``), and a rejected ``bnb*`` certificate (a misleading float) reruns the exact region
 search.  Callers that replay a certificate themselves may pass ``check=False``.  ``rel_gap`` > 0 stops when
 ``upper - lower <= rel_gap * upper`` (``bnb``; the other producers are exact or stop at a limit).
 
@@ -424,8 +426,9 @@ def _search_knots(nets, box, signs, limits=None, bar=None, memory_limit=None):
 
 
 def _search_boxes(nets, box, signs, limits, rel_gap, bar=None, method="bnb"):
-    """d >= 2: float-guided branch and bound over boxes (:mod:`.bnb`) with linear bounds ("bnb") or
-    interval bounds ("bnb-ibp"), exact region search on the small boxes that bounds cannot close."""
+    """d >= 2: float-guided branch and bound over boxes (:mod:`.bnb`) with linear bounds ("bnb"; "bnb-mixed"
+    with neuron branches too) or interval bounds ("bnb-ibp"), exact region search on the small boxes that
+    bounds cannot close."""
     from . import bnb
 
     def exact_search(b, s, best, left):
@@ -442,7 +445,7 @@ def _search_boxes(nets, box, signs, limits, rel_gap, bar=None, method="bnb"):
     trees, lower, upper, w, reason = bnb.search(
         nets, box, signs, objective=lambda s, x: objective(nets, s, x), exact_search=exact_search,
         rel_gap=Fraction(rel_gap), time_limit=limits.get("time_limit"), max_boxes=limits.get("max_boxes"),
-        stats=stats, bar=bar, bound={"bnb": "linear", "bnb-ibp": "ibp"}[method])
+        stats=stats, bar=bar, bound="ibp" if method == "bnb-ibp" else "linear", neurons=method == "bnb-mixed")
     stats["boxes"] = stats.get("float_boxes", 0)
     exact = upper == lower
     if not exact and reason is None:
@@ -493,12 +496,12 @@ def _search(nets, box, signs, limits, rel_gap=0, prune=True, method="auto", bar=
             method = "bnb"
     if method == "knots":
         return _search_knots(nets, box, signs, limits, bar, memory_limit)
-    if method in ("bnb", "bnb-ibp") and not _float_ok(nets):
+    if method in _BNB and not _float_ok(nets):
         if not floats_needed_ok:
             raise InputError("sup: a parameter lies beyond the float64 range, which the float-guided search "
                              "(method 'bnb') needs; use method 'regions' (exact, no floats)")
         method = "regions"          # auto: the exact region search needs no floats
-    if method in ("bnb", "bnb-ibp"):
+    if method in _BNB:
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 20_000))
         try:
@@ -631,7 +634,7 @@ def _checked_run(run, replay, check, time_limit, bar):
             try:
                 r.checked = replay(r)
             except CertificateRejected as e:
-                if r.stats.get("method") not in ("bnb", "bnb-ibp"):
+                if r.stats.get("method") not in _BNB:
                     raise
                 r = run("regions")
                 r.checked = replay(r)
@@ -647,7 +650,8 @@ def _checked_run(run, replay, check, time_limit, bar):
 
 
 #: The producers of :func:`sup` (see the module docstring).
-METHODS = ("auto", "knots", "bnb", "bnb-ibp", "regions")
+METHODS = ("auto", "knots", "bnb", "bnb-mixed", "bnb-ibp", "regions")
+_BNB = ("bnb", "bnb-mixed", "bnb-ibp")
 
 _SUP_SIGNS = {"abs": [1, -1], "max": [1], "min": [-1], 1: [1], -1: [-1]}
 
@@ -667,7 +671,7 @@ def sup(f, g=None, box=None, sign="abs", **limits) -> SupResult:
     bar = Progress("sup", enabled=bool(limits.pop("progress", False)), unit="step")
     mem = _as_memory(limits.pop("memory_limit", MEMORY_LIMIT))
     if method not in METHODS:
-        raise InputError(f"method={method!r} must be 'auto', 'knots', 'bnb', 'bnb-ibp' or 'regions'")
+        raise InputError(f"method={method!r} must be one of {', '.join(map(repr, METHODS))}")
     if method == "knots" and len(box) != 1:
         raise InputError("method='knots' needs d = 1")
     lim = _limits(limits)
