@@ -46,7 +46,8 @@ def sympy_solutions(p):
 
 
 def lhs(p, lam, a, b):
-    return sum(l * (g.poly_eval(p, a + b + j) - g.poly_eval(p, a + j) - g.poly_eval(p, b + j)) for j, l in enumerate(lam))
+    f = lambda z: g.poly_eval(p, z)  # noqa: E731
+    return sum(l * (f(a + b + j) - f(a + j) - f(b + j)) for j, l in enumerate(lam))
 
 
 # -- Lemma 3.1 -----------------------------------------------------------------------------------
@@ -252,7 +253,8 @@ BAD_SIGMA = [  # (text, fragments of the message)
     ("2^T", ["exponent containing T"]), ("sin(T)", ["sin(...)"]), ("exp(T^2)", ["exp(...)"]),
     ("x^2", ["unknown symbol 'x'"]), ("T^2 + t", ["unknown symbol 't'"]), ("f(T)", ["f(...)"]),
     ("2T^2", ["missing '*'"]), ("T^2 +", ["end of text"]), ("(T^2", ["unbalanced"]), ("T^2)", ["unexpected ')'"]),
-    ("", ["empty"]), ("   ", ["empty"]), ("T^2 ; 1", ["unexpected character ';'"]), ("T^2 == 1", ["unexpected character '='"]),
+    ("", ["empty"]), ("   ", ["empty"]), ("T^2 ; 1", ["unexpected character ';'"]),
+    ("T^2 == 1", ["unexpected character '='"]),
     ("__import__('os').system('x')", ["unexpected character"]), ("1/0*T^2", ["division by zero"]),
     ("0^-1 + T^2", ["zero to a negative power"]), ("T^65", ["degree 65", "limit 64"]),
     ("(T^9)^9", ["degree 81"]), ("T^40*T^40", ["degree 80"]), ("10^100000000*T^2", ["over 100000 bits"]),

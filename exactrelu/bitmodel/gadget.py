@@ -33,9 +33,9 @@ from ..errors import InputError
 from ..numbers import fmt, to_rational
 
 __all__ = ["parse_sigma", "poly_text", "poly_eval", "basis_matrix", "basis_determinant", "determinant_formula",
-           "gadget_coefficients", "solution_line", "integer_gadget", "gadget_polynomial", "identity_residual", "identity_holds",
-           "binomial", "series_determinant", "wronskian_factor", "power_gadget_system", "power_gadget_ranks",
-           "MAX_DEGREE"]
+           "gadget_coefficients", "solution_line", "integer_gadget", "gadget_polynomial", "identity_residual",
+           "identity_holds", "binomial", "series_determinant", "wronskian_factor", "power_gadget_system",
+           "power_gadget_ranks", "MAX_DEGREE"]
 
 #: Largest degree of sigma (and of any product while parsing): the gadget is a (mu+1) x (mu+1) system.
 MAX_DEGREE = 64
