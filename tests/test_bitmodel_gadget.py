@@ -235,7 +235,8 @@ def test_power_parts_split_exactly(N, alpha):
 # -- parsing --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("text", ["2*T^3 - T/5 + 7", "-T^2", "(T + 1)^3 - (T - 1)**3", "2^3*T^2", "T^2^1",
                                   "0.1*T^2 + 1e-2", "--T^2", "T*T*T/(2*3)", "((T))^2 + +3", "4/2/2*T^2",
-                                  "-2^2*T^2", "(1/2)^-2 * T^2", "T^0 + T^2"])
+                                  "-2^2*T^2", "(1/2)^-2 * T^2", "T^0 + T^2", "1^1000000000*T^2 + 0^0",
+                                  "(-1)^1000001*T^3 + 0^7 + (T - T)^1000000"])
 def test_parser_agrees_with_sympy(text):
     assert g.parse_sigma(text) == sympy_coeffs(text.replace("^-2", "^(-2)"))
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from exactrelu.bitmodel import pac
-from exactrelu.errors import InputError, LimitReached
+from exactrelu.errors import InputError
 
 unit = st.fractions(min_value=0, max_value=F(999, 1000), max_denominator=10**6)
 qs = st.integers(1, 8)
@@ -135,7 +135,7 @@ def test_upper_side_check_can_fail():
 
 
 def test_failure_probability_limit():
-    with pytest.raises(LimitReached, match="q <= 14"):
+    with pytest.raises(InputError, match="q <= 14"):
         pac.failure_probability(F(1, 3), 15, 3, 0)
 
 
@@ -199,7 +199,8 @@ def test_ln_enclosure_with_a_dropped_tail_fails_containment():
 
 
 @pytest.mark.parametrize("delta,eps,match", [(F(1, 4), None, "delta=1/4"), (F(0), None, "delta=0"),
-                                             (F(1, 10), F(1, 4), r"eps=1/4 must be < 1/\(q\+1\) = 1/4")])
+                                             (F(1, 10), F(1, 4), r"eps=1/4 must be in \[0, 1/\(q\+1\)\)"),
+                                             (F(1, 10), F(-1, 9), "eps=-1/9")])
 def test_theorem_hypotheses_are_checked(delta, eps, match):
     with pytest.raises(InputError, match=match):
         pac.check_hypotheses(3, delta, eps)

@@ -134,6 +134,17 @@ def test_bitslp_and_posslp_survive_the_reduction(p, j):
     assert s.pos_slp(p) == s.pos_slp(bn.slp)
 
 
+def test_the_bits_sit_m_2n_places_after_the_point_not_in_the_first_n():
+    """Care: the paper says the hard bit is "one of the first n bits to the right of the decimal point";
+    on instances those digits are 0 and bit j of n_P sits m 2^n - j places after the point."""
+    for p in (s.repeated_squaring(3), s.random_slp(5, 2), SLP(1, [("+", 0, 0), ("+", 1, 0), ("*", 2, 2)])):
+        bn, n = s.bounded_norm(p), len(p)
+        assert not any(s.bit_slp(bn.slp, -i) for i in range(1, n + 1))
+        width = abs(s.evaluate(p)[-1].numerator).bit_length()
+        digits = [s.bit_slp(p, j) for j in range(width)]
+        assert digits == [s.bit_slp(bn.slp, j - bn.m * 2 ** n) for j in range(width)] and any(digits)
+
+
 def _broken(p, gadget):
     gates, e, index = s._construct(p, gadget)
     return s.BoundedNorm(SLP(F(1, 2 ** len(gates)), gates), len(gates), e, index)

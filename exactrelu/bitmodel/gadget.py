@@ -32,10 +32,10 @@ import flint
 from ..errors import InputError
 from ..numbers import fmt, to_rational
 
-__all__ = ["parse_sigma", "poly_text", "poly_eval", "basis_matrix", "basis_determinant", "determinant_formula",
-           "gadget_coefficients", "solution_line", "integer_gadget", "gadget_polynomial", "identity_residual",
-           "identity_holds", "binomial", "series_determinant", "wronskian_factor", "power_gadget_system",
-           "power_gadget_ranks", "MAX_DEGREE"]
+__all__ = ["parse_sigma", "as_sigma", "poly_text", "poly_eval", "basis_matrix", "basis_determinant",
+           "determinant_formula", "gadget_coefficients", "solution_line", "integer_gadget", "gadget_polynomial",
+           "identity_residual", "identity_holds", "binomial", "series_determinant", "wronskian_factor",
+           "power_gadget_system", "power_gadget_ranks", "MAX_DEGREE"]
 
 #: Largest degree of sigma (and of any product while parsing): the gadget is a (mu+1) x (mu+1) system.
 MAX_DEGREE = 64
@@ -222,6 +222,10 @@ class _Parser:
         c = base[0] if base else Fraction(0)
         if c == 0 and e < 0:
             self.fail("zero to a negative power")
+        if c == 0:
+            return [] if e > 0 else [Fraction(1)]
+        if abs(c) == 1:
+            return [c ** (e % 2)]
         if abs(e) * (abs(c.numerator).bit_length() + c.denominator.bit_length()) > MAX_COEFF_BITS:
             self.fail(f"a coefficient over {MAX_COEFF_BITS} bits")
         return _trim([c ** e])
@@ -274,8 +278,8 @@ def parse_sigma(text: str, *, what: str = "sigma") -> list[Fraction]:
     return _Parser(text, what).parse()
 
 
-def _sigma(sigma, what="sigma") -> list[Fraction]:
-    """sigma as text or coefficients, checked to have degree between 2 and MAX_DEGREE."""
+def as_sigma(sigma, what: str = "sigma") -> list[Fraction]:
+    """sigma as text or as coefficients (lowest first), checked to have degree 2 to :data:`MAX_DEGREE`."""
     p = parse_sigma(sigma, what=what) if isinstance(sigma, str) else \
         _trim(to_rational(c, what=f"{what} coefficient {i}") for i, c in enumerate(sigma))
     if len(p) < 3:
@@ -289,7 +293,7 @@ def _sigma(sigma, what="sigma") -> list[Fraction]:
 # -- Lemma 3.1 and Claim B.4 ---------------------------------------------------------------------
 def basis_matrix(sigma) -> list[list[Fraction]]:
     """C with C[q][j] the coefficient of U^q in sigma(U + j), j = 0..mu (Appendix B)."""
-    p = _sigma(sigma)
+    p = as_sigma(sigma)
     cols = [_shift(p, j) for j in range(len(p))]
     return [[cols[j][q] for j in range(len(p))] for q in range(len(p))]
 
@@ -317,7 +321,7 @@ def determinant_formula(sigma) -> Fraction:
     >>> determinant_formula("T^2"), basis_determinant("T^2")
     (Fraction(-4, 1), Fraction(-4, 1))
     """
-    p = _sigma(sigma)
+    p = as_sigma(sigma)
     mu = len(p) - 1
     sign = -1 if (mu * (mu + 1) // 2) % 2 else 1
     return sign * (math.factorial(mu) * p[-1]) ** (mu + 1) / math.prod(math.factorial(i) for i in range(mu + 1))
@@ -359,7 +363,7 @@ def integer_gadget(sigma) -> tuple[int, list[int]]:
     >>> integer_gadget("T^2 + T")
     (4, [4, -3, 1])
     """
-    p = _sigma(sigma)
+    p = as_sigma(sigma)
     lam = gadget_coefficients(p)
     D = math.lcm(*(c.denominator for c in p + lam))
     return D, [int(D * x) for x in lam]
@@ -367,7 +371,7 @@ def integer_gadget(sigma) -> tuple[int, list[int]]:
 
 def gadget_polynomial(sigma, lam) -> list[Fraction]:
     """G(U) = sum_j lam_j sigma(U + j); (*) holds iff G(U) = U^2/2 + a U for some a (module docstring)."""
-    p = _sigma(sigma)
+    p = as_sigma(sigma)
     G = []
     for j, l in enumerate(lam):
         G = _add(G, [l * c for c in _shift(p, j)])

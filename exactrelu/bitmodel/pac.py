@@ -7,7 +7,7 @@ h_c(2^k) depends only on the first k + q binary digits of c, so two multipliers 
 2q - 1 digits and differ in digit 2q (:func:`twins`) agree on 2^0..2^(q-1) and differ at 2^q; a sample
 that misses 2^q, probability (q / (q + 1))^m, cannot tell them apart.  The proof concludes
 (1/2)(q/(q+1))^m <= delta, then, by log(1 + 1/q) <= 1/q, m >= q log(1/(2 delta)): natural logarithms
-(the inequality fails in base 2).
+(in base 2, log2(1 + 1/q) > 1/q for q >= 2).
 
 Here: the twins, checked exactly; the proof's exact threshold :func:`min_samples`; the statement's bound
 q ln(1/(2 delta)) as a certified enclosure and exact comparisons against it (:func:`log_bound_holds`);
@@ -27,7 +27,11 @@ from ..numbers import fmt, log10, to_integer, to_rational
 
 __all__ = ["domain", "round_q", "h", "digits", "twins", "check_twins", "real_ram_learner", "real_ram_check",
            "consistent_learner", "error", "miss_probability", "failure_probability", "min_samples",
-           "ln_enclosure", "log_bound_holds", "paper_bound", "simulate", "check_hypotheses"]
+           "ln_enclosure", "log_bound_holds", "paper_bound", "simulate", "check_hypotheses", "MAX_Q_EXACT"]
+
+
+#: Largest q for :func:`failure_probability`, whose exact sum runs over the 2^(q+1) subsets of X_q.
+MAX_Q_EXACT = 14
 
 
 def _q(q) -> int:
@@ -145,8 +149,8 @@ def failure_probability(c, q, m, eps, learner=consistent_learner) -> Fraction:
     ``learner(sample, q)`` that depends only on the set of distinct examples (as consistent_learner).
     """
     q, m, c, eps = _q(q), to_integer(m, what="m", least=0), to_rational(c, what="c"), to_rational(eps, what="eps")
-    if q > 14:
-        raise LimitReached(f"q={q}: the exact sum runs over 2^(q+1) sets of points; the limit is q <= 14")
+    if q > MAX_Q_EXACT:
+        raise InputError(f"q={q}: the exact sum runs over 2^(q+1) sets of points; the limit is q <= {MAX_Q_EXACT}")
     xs, N, total = domain(q), q + 1, Fraction(0)
     for a in range(min(m, N) + 1):
         weight = Fraction(_surjections(m, a), N ** m)
@@ -159,12 +163,12 @@ def failure_probability(c, q, m, eps, learner=consistent_learner) -> Fraction:
 
 # -- sample bounds ------------------------------------------------------------------------------
 def check_hypotheses(q, delta, eps=None) -> tuple[int, Fraction]:
-    """Theorem D.4's hypotheses: q >= 1, delta in (0, 1/4), eps < 1/(q+1) when given."""
+    """Theorem D.4's hypotheses: q >= 1, delta in (0, 1/4), 0 <= eps < 1/(q+1) when given."""
     q, delta = _q(q), to_rational(delta, what="delta")
     if not 0 < delta < Fraction(1, 4):
         raise InputError(f"delta={fmt(delta)} must be in (0, 1/4)")
-    if eps is not None and not to_rational(eps, what="eps") < Fraction(1, q + 1):
-        raise InputError(f"eps={fmt(to_rational(eps))} must be < 1/(q+1) = 1/{q + 1}")
+    if eps is not None and not 0 <= to_rational(eps, what="eps") < Fraction(1, q + 1):
+        raise InputError(f"eps={fmt(to_rational(eps))} must be in [0, 1/(q+1)) = [0, 1/{q + 1})")
     return q, delta
 
 
@@ -175,7 +179,9 @@ def min_samples(q, delta) -> int:
     15
     """
     q, delta = check_hypotheses(q, delta)
-    ok = lambda m: q ** m * delta.denominator <= 2 * delta.numerator * (q + 1) ** m  # noqa: E731
+    def ok(m):  # (1/2)(q/(q+1))^m <= delta, in integers
+        return q ** m * delta.denominator <= 2 * delta.numerator * (q + 1) ** m
+
     guess = log10(1 / (2 * delta)) * math.log(10) / math.log1p(1 / q)  # a float guess, then exact steps
     m = max(0, math.ceil(guess) - 2)
     while m > 0 and ok(m - 1):
@@ -241,13 +247,12 @@ def paper_bound(q, delta, bits: int = 64) -> dict:
     r = 1 / (2 * delta)
     lo, hi = ln_enclosure(r, bits)
     M = min_samples(q, delta)
-    ceil = None
-    while ceil is None:  # q ln r is irrational (r != 1 rational), so a fine enough enclosure decides it
-        if math.floor(q * lo) == math.floor(q * hi):
-            ceil = math.floor(q * lo) + 1
-        else:
-            bits *= 2
-            lo, hi = ln_enclosure(r, bits)
+    while math.floor(q * lo) != math.floor(q * hi):  # q ln r is irrational (r != 1), so refining ends
+        if bits > 1 << 16:
+            raise LimitReached(f"ceil(q ln(1/(2 delta))) undecided at {bits} bits")
+        bits *= 2
+        lo, hi = ln_enclosure(r, bits)
+    ceil = math.floor(q * lo) + 1
     return {"q": q, "delta": delta, "bound_lo": q * lo, "bound_hi": q * hi, "bound_ceil": ceil,
             "min_samples": M, "implied_base_e": log_bound_holds(M, q, r, "e"),
             "implied_base_2": log_bound_holds(M, q, r, 2)}

@@ -29,8 +29,8 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    sigma = gadget.parse_sigma(args.sigma, what="--sigma")
-    lam = gadget.gadget_coefficients(gadget._sigma(sigma, "--sigma"))
+    sigma = gadget.as_sigma(args.sigma, what="--sigma")
+    lam = gadget.gadget_coefficients(sigma)
     D, ints = gadget.integer_gadget(sigma)
     det = gadget.basis_determinant(sigma)
     holds = gadget.identity_holds(sigma, lam)
