@@ -1,7 +1,8 @@
 """The ``exactrelu`` command.
 
 Each verb lives in ``exactrelu/commands/<verb>.py`` with ``HELP``, ``add_arguments(parser)``
-and ``run(args) -> int``; verbs are discovered, so adding one touches no other file.
+and ``run(args) -> int`` (and ``NAME`` where the verb is not the module's name, e.g. ``erm-check``);
+verbs are discovered, so adding one touches no other file.
 
 Exit codes (docs/usage.md and docs/formats.md state the same table):
 
@@ -48,7 +49,8 @@ def _verbs():
     mods = {}
     for info in pkgutil.iter_modules(commands.__path__):
         if not info.name.startswith("_"):
-            mods[info.name] = importlib.import_module(f"{commands.__name__}.{info.name}")
+            mod = importlib.import_module(f"{commands.__name__}.{info.name}")
+            mods[getattr(mod, "NAME", info.name)] = mod      # NAME: a verb with a hyphen (erm-check)
     return mods
 
 
