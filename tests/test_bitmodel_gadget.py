@@ -282,6 +282,10 @@ def test_coefficient_lists_are_checked():
     with pytest.raises(InputError, match="float"):
         g.gadget_coefficients([0, 0, 0.5])
     assert g.gadget_coefficients(["0", "0", "1/3", "0"]) == [F(3, 2), 0, 0]  # trailing zero dropped
+    with pytest.raises(InputError, match="expected text or a list"):
+        g.gadget_coefficients(5)
+    with pytest.raises(InputError, match="J="):
+        g.power_gadget_ranks("1/2", -1)
 
 
 # -- the command ----------------------------------------------------------------------------------

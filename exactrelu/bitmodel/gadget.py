@@ -30,7 +30,7 @@ from fractions import Fraction
 import flint
 
 from ..errors import InputError
-from ..numbers import fmt, to_rational
+from ..numbers import fmt, to_integer, to_rational
 
 __all__ = ["parse_sigma", "as_sigma", "poly_text", "poly_eval", "basis_matrix", "basis_determinant",
            "determinant_formula", "gadget_coefficients", "solution_line", "integer_gadget", "gadget_polynomial",
@@ -280,10 +280,14 @@ def parse_sigma(text: str, *, what: str = "sigma") -> list[Fraction]:
 
 def as_sigma(sigma, what: str = "sigma") -> list[Fraction]:
     """sigma as text or as coefficients (lowest first), checked to have degree 2 to :data:`MAX_DEGREE`."""
-    p = parse_sigma(sigma, what=what) if isinstance(sigma, str) else \
-        _trim(to_rational(c, what=f"{what} coefficient {i}") for i, c in enumerate(sigma))
+    if isinstance(sigma, str):
+        p = parse_sigma(sigma, what=what)
+    elif isinstance(sigma, (list, tuple)):
+        p = _trim(to_rational(c, what=f"{what} coefficient {i}") for i, c in enumerate(sigma))
+    else:
+        raise InputError(f"{what}: expected text or a list of coefficients, got {type(sigma).__name__}")
     if len(p) < 3:
-        raise InputError(f"{what}: {poly_text(p)!r} has degree {max(len(p) - 1, 0) if p else '-inf'}; "
+        raise InputError(f"{what}: {poly_text(p)!r} has degree {len(p) - 1 if p else '-inf'}; "
                          "Lemma 3.1 needs degree >= 2")
     if len(p) - 1 > MAX_DEGREE:
         raise InputError(f"{what}: degree {len(p) - 1} is over the limit {MAX_DEGREE}")
@@ -438,7 +442,7 @@ def wronskian_factor(beta, shifts, x) -> Fraction:
 
 def _power_parts(N: int, alpha: Fraction) -> tuple[Fraction, int]:
     """(s, r) with N^alpha = s * r^(1/q), alpha = p/q in lowest terms, r a q-th-power-free integer."""
-    import sympy
+    import sympy  # for factorint only; imported here, as it is slow to import
     p, q = alpha.numerator, alpha.denominator
     s, r = Fraction(1), 1
     for prime, e in sympy.factorint(N).items():
@@ -457,7 +461,7 @@ def power_gadget_system(alpha, J: int, points) -> tuple[list[list[Fraction]], li
     lambda one equation splits into one equation per r: the coefficient of r^(1/q) on the left equals
     x y when r = 1 and 0 otherwise.  Returns (rows, right-hand sides).
     """
-    alpha = to_rational(alpha, what="alpha")
+    alpha, J = to_rational(alpha, what="alpha"), to_integer(J, what="J", least=0)
     rows, rhs = [], []
     for x, y in points:
         if not (isinstance(x, int) and isinstance(y, int)) or x < 1 or y < 1:
