@@ -362,7 +362,8 @@ def test_budget_stops_at_the_first_value_over_it():
     free = custom(lambda yh, y: 0, lambda yh, y: [yh[0] - y[0]])        # a loss that costs no bits itself
     with pytest.raises(LimitReached, match=r"at vertex v2 \(layer 2\), sample 0: the backpropagated"):
         backprop(net, theta, [([F(1, 3)], [0])], free, budget=p.report.passes["forward"] + 1)
-    with pytest.raises(LimitReached, match=r"time budget 1e-09 s reached at vertex s \(layer 0\), sample 0"):
+    with pytest.raises(LimitReached, match=r"time budget 1e-09 s reached at vertex s \(layer 0\), sample 0, "
+                                           r"in the forward pass$"):
         backprop(net, theta, [([F(1, 3)], [0])], square, seconds=1e-9)
     with pytest.raises(InputError, match="budget=0 must be an integer >= 1"):
         loss(net, theta, [([0], [0])], square, budget=0)

@@ -94,15 +94,15 @@ def _theta(net, theta, floats: bool):
         raise InputError(f"theta: expected a dict {{(u, v): (w, b)}}, got {type(theta).__name__}")
     E = len(net.edges)
     W, B = [None] * E, [None] * E
+    eix = net._eix
     for key, val in theta.items():
-        e = net._eix.get(key) if isinstance(key, tuple) else None
+        e = eix.get(key) if isinstance(key, tuple) else None
         if e is None:
             raise InputError(f"theta: {key!r} is not an edge of the network")
-        u, v = (name(t) for t in key)
         if not isinstance(val, (tuple, list)) or len(val) != 2:
-            raise InputError(f"theta[({u}, {v})]: expected a pair (w, b), got {val!r}")
-        W[e] = to_q(rational(val[0], what=f"theta[({u}, {v})] weight", floats=floats))
-        B[e] = to_q(rational(val[1], what=f"theta[({u}, {v})] bias", floats=floats))
+            raise InputError(f"theta[({name(key[0])}, {name(key[1])})]: expected a pair (w, b), got {val!r}")
+        W[e] = _number(val[0], key, "weight", floats)
+        B[e] = _number(val[1], key, "bias", floats)
     for e, w in enumerate(W):
         if w is None:
             u, v = net.edges[e]
@@ -111,6 +111,12 @@ def _theta(net, theta, floats: bool):
     for e, (_, v) in enumerate(net.edges):
         bsum[net._ix[v]] += B[e]
     return W, [bit_length(w) for w in W], bsum
+
+
+def _number(v, key, what: str, floats: bool) -> fmpq:
+    if type(v) is Fraction:                                  # the common case, without the checks' overhead
+        return fmpq(v.numerator, v.denominator)
+    return to_q(rational(v, what=f"theta[({name(key[0])}, {name(key[1])})] {what}", floats=floats))
 
 
 def _aligned(net, vals, keys, what: str, kind: str, floats: bool) -> list:
@@ -205,9 +211,9 @@ class _Guard:
             return a * b
         return mul
 
-    def tick(self, i, s):
+    def tick(self, i, s, phase):
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise LimitReached(f"time budget {self.seconds:g} s reached at {self._at(i, s, None)}")
+            raise LimitReached(f"time budget {self.seconds:g} s reached at {self._at(i, s, None)}, in the {phase} pass")
 
 
 # -- the passes ------------------------------------------------------------------------------------
@@ -272,7 +278,7 @@ def _run(net, W, lw, bsum, X, Y, lossobj, guard, backward, keep, conv) -> Pass:
     for s, x in enumerate(X):
         z, h, lh = [zero] * n, [zero] * n, [2] * n
         for i in order:
-            guard.tick(i, s)
+            guard.tick(i, s, "forward")
             if source[i]:
                 z[i] = h[i] = x[i]
                 lh[i] = bit_length(x[i])
@@ -280,18 +286,7 @@ def _run(net, W, lw, bsum, X, Y, lossobj, guard, backward, keep, conv) -> Pass:
                 note("act", i, lh[i], s)
                 continue
             acc = bsum[i] if x[i] is None else x[i] + bsum[i]
-            ub, last = bit_length(acc), len(preds[i]) - 1
-            for k, (e, u) in enumerate(preds[i]):
-                t = lw[e] + lh[u]
-                if t > limit:
-                    guard.product(lw[e], lh[u], i, s, "pre-activation")
-                acc += W[e] * h[u]
-                ub = 2 * (ub + t)                   # len(a + b) <= 2 (len a + len b) for rationals
-                if ub > limit and k < last:         # (the whole sum is checked below)
-                    ub = bit_length(acc)
-                    if ub > limit:
-                        guard.over(ub, i, s, "partial sum of the pre-activation")
-            z[i] = acc
+            z[i] = acc = _dot(acc, preds[i], W, h, lw, lh, guard, i, s, "pre-activation")
             note("pre", i, bit_length(acc), s)
             h[i] = acts[i].value(acc, guard.mul_at(i, s, "activation"))
             lh[i] = bit_length(h[i])
@@ -311,21 +306,8 @@ def _run(net, W, lw, bsum, X, Y, lossobj, guard, backward, keep, conv) -> Pass:
             g[o] = gv
         d, ld, dx = [zero] * n, [2] * n, {}
         for i in reversed(order):
-            guard.tick(i, s)
-            acc = zero if g[i] is None else g[i]
-            ub, last = bit_length(acc), len(succs[i]) - 1
-            for k, (e, w) in enumerate(succs[i]):
-                if not d[w]:
-                    continue
-                t = lw[e] + ld[w]
-                if t > limit:
-                    guard.product(lw[e], ld[w], i, s, "backpropagated error")
-                acc += W[e] * d[w]
-                ub = 2 * (ub + t)
-                if ub > limit and k < last:
-                    ub = bit_length(acc)
-                    if ub > limit:
-                        guard.over(ub, i, s, "partial sum of the backpropagated error")
+            guard.tick(i, s, "backward")
+            acc = _dot(zero if g[i] is None else g[i], succs[i], W, d, lw, ld, guard, i, s, "backpropagated error")
             if source[i]:
                 dx[i] = acc
                 note("dx", i, bit_length(acc), s)
@@ -357,25 +339,63 @@ def _run(net, W, lw, bsum, X, Y, lossobj, guard, backward, keep, conv) -> Pass:
                 ubb[i] = bit_length(GB[i])
                 if ubb[i] > limit:
                     guard.over(ubb[i], i, s, "gradient dL/db of its incoming edges (summed over the samples so far)")
-            for e, u in preds[i]:
-                t = ld[i] + lh[u]
-                if t > limit:
-                    guard.product(ld[i], lh[u], None, s, "gradient dL/dw", edge=e)
-                GW[e] += di * h[u]
-                ubw[e] = 2 * (ubw[e] + t)
-                if ubw[e] > limit:
-                    ubw[e] = bit_length(GW[e])
-                    if ubw[e] > limit:
-                        guard.over(ubw[e], None, s, "gradient dL/dw (summed over the samples so far)", edge=e)
+            _accumulate(GW, ubw, di, ld[i], preds[i], h, lh, guard, s)
     report = _report(net, best, seen, GW if backward else None, GB if backward else None,
                      None if lossobj is None else bit_length(total))
     out = None
     if backward:
         grad_w = {ed: conv(GW[e]) for e, ed in enumerate(net.edges)}
-        grad_b = {ed: conv(GB[net._ix[ed[1]]]) for ed in net.edges}
+        per_vertex = [conv(g) for g in GB]
+        grad_b = {ed: per_vertex[net._ix[ed[1]]] for ed in net.edges}
         grad_x = [{net.vertices[i]: conv(v) for i, v in dx.items()} for dx in dxs]
         out = (grad_w, grad_b, grad_x)
     return Pass(None if lossobj is None else conv(total), *(out or (None, None, None)), kept if keep else None, report)
+
+
+def _dot(acc, pairs, W, vals, lw, lens, guard, i, s, quantity):
+    """acc + sum of W[e] vals[u] over the (e, u) in pairs, zero terms skipped.  Under a budget, a
+    product whose operands' bit lengths (lw, lens) sum beyond it is refused before it is computed,
+    and so is a partial sum over it; the whole sum is the caller's to check."""
+    limit = guard.limit
+    if limit == _NO_LIMIT:                          # the same sum without the budget's bookkeeping
+        for e, u in pairs:
+            if vals[u]:
+                acc += W[e] * vals[u]
+        return acc
+    ub, last = bit_length(acc), len(pairs) - 1
+    for k, (e, u) in enumerate(pairs):
+        if not vals[u]:
+            continue
+        t = lw[e] + lens[u]
+        if t > limit:
+            guard.product(lw[e], lens[u], i, s, quantity)
+        acc += W[e] * vals[u]
+        ub = 2 * (ub + t)                           # len(a + b) <= 2 (len a + len b) for rationals
+        if ub > limit and k < last:
+            ub = bit_length(acc)
+            if ub > limit:
+                guard.over(ub, i, s, f"partial sum of the {quantity}")
+    return acc
+
+
+def _accumulate(GW, ubw, di, ldi, pairs, h, lh, guard, s):
+    """GW[e] += di h[u] for the incoming edges (e, u) of one vertex, under the budget as in :func:`_dot`."""
+    limit = guard.limit
+    if limit == _NO_LIMIT:
+        for e, u in pairs:
+            if h[u]:
+                GW[e] += di * h[u]
+        return
+    for e, u in pairs:
+        t = ldi + lh[u]
+        if t > limit:
+            guard.product(ldi, lh[u], None, s, "gradient dL/dw", edge=e)
+        GW[e] += di * h[u]
+        ubw[e] = 2 * (ubw[e] + t)
+        if ubw[e] > limit:
+            ubw[e] = bit_length(GW[e])
+            if ubw[e] > limit:
+                guard.over(ubw[e], None, s, "gradient dL/dw (summed over the samples so far)", edge=e)
 
 
 _NAMES = {"pre": "pre-activation", "act": "activation", "delta": "delta (dL/dpre-activation)", "dx": "dL/dx"}
@@ -397,31 +417,44 @@ def _loss_grad(lossobj, yhat, y, k):
 
 
 def _report(net, best, seen, GW, GB, loss_bits) -> BitReport:
-    vertex, layer, tops = {}, {}, []
+    vertex, layer, top, where = {}, {}, -1, None
     for i, v in enumerate(net.vertices):
         row = {q: (best[q][i] if seen[q][i] is not None else None) for q in best}
         vertex[v] = row
         lay = layer.setdefault(net._layer[i], {})
         for q, b in row.items():
             if b is not None:
-                lay[q] = max(lay.get(q, 0), b)
-                tops.append((b, f"vertex {name(v)} (layer {net._layer[i]}), sample {seen[q][i]}: {_NAMES[q]}"))
-    edge = {}
-    if GW is not None:
-        for e, (u, v) in enumerate(net.edges):
-            row = {"grad_w": bit_length(GW[e]), "grad_b": bit_length(GB[net._ix[v]])}
-            edge[(u, v)] = row
-            lay = layer.setdefault(net._layer[net._ix[v]], {})
-            for q, b in row.items():
-                lay[q] = max(lay.get(q, 0), b)
-            tops.append((max(row.values()), f"edge ({name(u)}, {name(v)}): gradient entry"))
+                if b > lay.get(q, -1):
+                    lay[q] = b
+                if b > top:
+                    top, where = b, ("vertex", i, q)
     fwd = max((max(r["pre"], r["act"]) for r in vertex.values()), default=0)
-    bwd = None
+    edge, bwd = {}, None
     if GW is not None:
-        bwd = max([r[q] for r in vertex.values() for q in ("delta", "dx") if r[q] is not None]
-                  + [b for r in edge.values() for b in r.values()], default=0)
-    if loss_bits is not None:
-        tops.append((loss_bits, "the loss"))
-    top = max(tops, key=lambda t: t[0], default=(0, "nothing"))
+        bwd = max([r[q] for r in vertex.values() for q in ("delta", "dx") if r[q] is not None], default=0)
+        gb = [bit_length(g) for g in GB]
+        for e, (u, v) in enumerate(net.edges):
+            j = net._ix[v]
+            row = edge[(u, v)] = {"grad_w": bit_length(GW[e]), "grad_b": gb[j]}
+            lay = layer.setdefault(net._layer[j], {})
+            for q, b in row.items():
+                if b > lay.get(q, -1):
+                    lay[q] = b
+            b = max(row["grad_w"], row["grad_b"])
+            bwd = max(bwd, b)
+            if b > top:
+                top, where = b, ("edge", e, None)
+    if loss_bits is not None and loss_bits > top:
+        top, where = loss_bits, ("loss", None, None)
     return BitReport(vertex, edge, dict(sorted(layer.items())), {"forward": fwd, "backward": bwd}, loss_bits,
-                     top[0], top[1])
+                     max(top, 0), _where(net, where, seen))
+
+
+def _where(net, where, seen) -> str:
+    kind, k, q = where or ("nothing", None, None)
+    if kind == "vertex":
+        return f"vertex {name(net.vertices[k])} (layer {net._layer[k]}), sample {seen[q][k]}: {_NAMES[q]}"
+    if kind == "edge":
+        u, v = net.edges[k]
+        return f"edge ({name(u)}, {name(v)}): gradient entry"
+    return "the loss" if kind == "loss" else "nothing"
