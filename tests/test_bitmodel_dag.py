@@ -430,3 +430,12 @@ def test_piecewise_linear_growth_is_additive():
     steps = [b - a for a, b in zip(bits, bits[1:])]
     assert max(steps) <= bit_length(F(-3, 2)) + bit_length(F(1, 3))    # len(ab) <= len a + len b per layer
     assert bits[-1] < 4 * 30 + bits[0]
+
+
+def test_summing_samples_adds_bits_per_sample_not_log_n():
+    # Appendix E: "summing over i = 1..n adds at most log n bits" holds for integers; rationals'
+    # denominators multiply: dL/dw = sum_i x_i^2 here, 1/9 + 1/25 = 34/225
+    net, theta = _chain(identity(), 1)
+    _, gw, _, rep = backward(net, theta, [([F(1, 3)], [0]), ([F(1, 5)], [0])], square)
+    assert gw[("s", "v1")] == F(34, 225) and rep.edge[("s", "v1")]["grad_w"] == 14
+    assert 14 > max(bit_length(F(1, 9)), bit_length(F(1, 25))) + 1

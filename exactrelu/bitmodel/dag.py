@@ -23,7 +23,8 @@ from fractions import Fraction
 from ..errors import InputError
 from .activations import Activation, identity, leaky, piecewise, poly, relu
 from .losses import Loss, custom, hinge, square, zero_one
-from .passes import BitReport, Pass, Value, backprop, backward, forward, loss, name, passes
+from .passes import Pass, Value, backprop, backward, forward, loss, passes
+from .report import BitReport, name
 
 __all__ = ["DagNet", "from_net", "Activation", "relu", "leaky", "piecewise", "identity", "poly",
            "Loss", "square", "hinge", "zero_one", "custom",

@@ -26,7 +26,8 @@ from ..errors import InputError
 from ..numbers import to_integer, to_rational
 from .activations import bit_length, rational
 from .losses import as_loss
-from .passes import backprop, name, passes
+from .passes import backprop, passes
+from .report import name
 
 __all__ = ["e1_bound", "e1_check", "E1Check", "scalar_bits", "encoding_length", "layer_bits", "QUANTITIES"]
 
