@@ -22,7 +22,7 @@ budget stops the pass.
 Evaluation is differential.  One reference sample (the one that overrides the fewest coordinates) is
 evaluated in full; every other sample is evaluated by recomputing only the vertices whose input or
 whose predecessors' values differ from the reference's, in topological order, until the differences
-die out.  This is exact for any network and any theta (a vertex whose x_v and predecessor values are
+die out (where they spread to most vertices, the following samples get plain full passes).  This is exact for any network and any theta (a vertex whose x_v and predecessor values are
 the reference's has the reference's value) and costs O(what changes): Lemma 3.2's auxiliary samples
 each touch O(1) vertices.  The maxima reported are exact maxima over the samples, because the
 reference is itself a sample.  Identical copies (``count``) are evaluated once.
@@ -183,26 +183,78 @@ class _Engine:
             raise LimitReached(f"time limit reached at sample {s}")
 
     def full(self, x: list, s: int):
-        """pre and act lists of one sample, x a list over all vertices (0 where no input)."""
-        n = self.n
-        pre, act = [_ZERO] * n, [_ZERO] * n
-        note, top = self._note, self.top
+        """pre and act lists of one sample, x a list over all vertices (0 where no input).
+
+        The loop of :meth:`_vertex`, inlined: the budget's checks are integer comparisons on bit lengths
+        that the accounting measures anyway."""
+        n, limit = self.n, self.limit
+        pre, act, lact = [_ZERO] * n, [_ZERO] * n, [2] * n
+        preds, bsum, W, lw, source, ident, acts = self.preds, self.bsum, self.W, self.lw, self.source, self.ident, \
+            self.acts
+        budgeted = self.budget is not None
+        top_p, top_a, ip, ia = 0, 0, None, None
         for i in self.order:
-            p, h, lp = self._vertex(i, x[i], act.__getitem__, s)
-            pre[i], act[i] = p, h
-            if lp > top["pre"][0]:
-                note("pre", lp, i, s)
-            la = lp if h is p else _bits(h)
-            if la > top["act"][0]:
-                note("act", la, i, s)
+            if source[i]:
+                h = x[i]
+                lh = _bits(h)
+                if lh > limit:
+                    self._over(lh, i, s, "input")
+                pre[i] = act[i] = h
+                lact[i] = lh
+                if lh > top_p:
+                    top_p, ip = lh, i
+                if lh > top_a:
+                    top_a, ia = lh, i
+                continue
+            acc = x[i] + bsum[i]
+            if budgeted:
+                ub = _bits(acc)
+                for e, u in preds[i]:
+                    h = act[u]
+                    if h:
+                        t = lw[e] + lact[u]
+                        if t > limit:
+                            self._product(lw[e], lact[u], i, s, "pre-activation")
+                        acc += W[e] * h
+                        ub = 2 * (ub + t)
+                        if ub > limit:
+                            ub = _bits(acc)
+                            if ub > limit:
+                                self._over(ub, i, s, "partial sum of the pre-activation")
+            else:
+                for e, u in preds[i]:
+                    h = act[u]
+                    if h:
+                        acc += W[e] * h
+            lp = _bits(acc)
+            if lp > limit:
+                self._over(lp, i, s, "pre-activation")
+            pre[i] = acc
+            if ident[i]:
+                h, lh = acc, lp
+            else:
+                h = acts[i].value(acc, self._mul(i, s, "activation")) if budgeted else acts[i].value(acc)
+                lh = _bits(h)
+                if lh > limit:
+                    self._over(lh, i, s, "activation")
+            act[i], lact[i] = h, lh
+            if lp > top_p:
+                top_p, ip = lp, i
+            if lh > top_a:
+                top_a, ia = lh, i
+        if top_p > self.top["pre"][0]:
+            self._note("pre", top_p, ip, s)
+        if top_a > self.top["act"][0]:
+            self._note("act", top_a, ia, s)
         return pre, act
 
-    def delta(self, ref_pre, ref_act, x_ref, xchg: dict, s: int, seeds=(), wchg=None, base=None):
+    def delta(self, ref_pre, ref_act, x_ref, xchg: dict, s: int, seeds=(), wchg=None, base=None, first=False):
         """{i: (pre, act)} for the vertices whose values differ from the reference sample's.
 
         ``xchg``: {i: new x_i}; ``seeds``: more vertices to recompute (heads of the edges in ``wchg``,
         {edge index: new weight}); ``base``: an overlay {i: (pre, act)} on the reference (a sample's
-        own values, when the reference is that sample under another theta)."""
+        own values, when the reference is that sample under another theta); ``first``: stop at the
+        first vertex whose activation differs (in topological order) and return only it."""
         base = base or {}
         changed = {}
         heap = []
@@ -236,6 +288,8 @@ class _Engine:
                 if la > top["act"][0]:
                     note("act", la, i, s)
             if h != old_h:
+                if first:
+                    return {i: (p, h)}
                 for w in succs[i]:
                     if w not in queued:
                         queued.add(w)
@@ -326,7 +380,7 @@ def evaluate(inst: Instance, theta: dict, *, budget=None, seconds=None, watch=()
         ref_mis = {t for t in outs if ref_act[t] != ydef[t]}
     out_set = set(outs)
     sample_loss, failed, watched = [], [], {}
-    total, full_passes, top_loss = _ZERO, 1, 0
+    total, full_passes, top_loss, prefer_full = _ZERO, 1, 0, False
     for k, s in enumerate(samples):
         eng._tick(k)
         if k == ref:
@@ -338,7 +392,7 @@ def evaluate(inst: Instance, theta: dict, *, budget=None, seconds=None, watch=()
                 xv = s.x.get(v, dx.get(v, _ZERO))
                 if xv != x_ref[v]:
                     xchg[v] = xv
-            if len(xchg) > full_fraction * n:
+            if len(xchg) > full_fraction * n or (prefer_full and xchg):
                 x = list(x_ref)
                 for v, q in xchg.items():
                     x[v] = q
@@ -347,6 +401,7 @@ def evaluate(inst: Instance, theta: dict, *, budget=None, seconds=None, watch=()
                 full_passes += 1
             else:
                 changed = eng.delta(ref_pre, ref_act, x_ref, xchg, k)
+                prefer_full = len(changed) > n // 2     # the differences spread: full passes are cheaper
         if k in watch_by:
             for i in watch_by[k]:
                 pa = changed.get(i, (ref_pre[i], ref_act[i]))

@@ -190,11 +190,11 @@ def _num(v, what: str) -> fmpq:
     return to_q(rational(v, what=what))
 
 
-def _vector(obj, keys_ix, net_index, names, what: str, kind: str) -> dict:
-    """{vertex index: fmpq} from {"name": number} (any subset of ``names``) or a full list aligned with them."""
+def _vector(obj, keys_ix, net_index, names, what: str, kind: str, allowed) -> dict:
+    """{vertex index: fmpq} from {"name": number} (any subset of ``names``, whose set is ``allowed``) or a
+    full list aligned with them."""
     if isinstance(obj, dict):
         out = {}
-        allowed = set(names)
         for k, v in obj.items():
             if k not in net_index:
                 raise InputError(f"{what}: unknown vertex {k!r}")
@@ -299,6 +299,7 @@ def instance_from_dict(obj, where: str = "") -> Instance:
     loss = _loss(obj["loss"], index, set(net.outputs), pre)
     gamma = rational(obj["gamma"], what=f"{pre}gamma")
     in_ix, out_ix = [index[v] for v in net.inputs], [index[t] for t in net.outputs]
+    in_set, out_set = set(net.inputs), set(net.outputs)
     dx, dy = {}, {}
     if "defaults" in obj:
         d = obj["defaults"]
@@ -306,9 +307,9 @@ def instance_from_dict(obj, where: str = "") -> Instance:
             raise InputError(f"{pre}'defaults' must be an object {{\"x\": ..., \"y\": ...}}")
         check_keys(d, ("x", "y"), f"{pre}defaults: ")
         if "x" in d:
-            dx = _vector(d["x"], in_ix, index, net.inputs, f"{pre}defaults.x", "input")
+            dx = _vector(d["x"], in_ix, index, net.inputs, f"{pre}defaults.x", "input", in_set)
         if "y" in d:
-            dy = _vector(d["y"], out_ix, index, net.outputs, f"{pre}defaults.y", "output")
+            dy = _vector(d["y"], out_ix, index, net.outputs, f"{pre}defaults.y", "output", out_set)
     samples = obj["samples"]
     if not isinstance(samples, list) or not samples:
         raise InputError(f"{pre}'samples' must be a non-empty list")
@@ -326,8 +327,8 @@ def instance_from_dict(obj, where: str = "") -> Instance:
             raise InputError(f"{w}: missing 'x' (give {{}} for the defaults)")
         if "y" not in s and not (flag and loss.main == "bit"):
             raise InputError(f"{w}: missing 'y' (give {{}} for the defaults)")
-        x = _vector(s["x"], in_ix, index, net.inputs, f"{w}.x", "input")
-        y = _vector(s["y"], out_ix, index, net.outputs, f"{w}.y", "output") if "y" in s else {}
+        x = _vector(s["x"], in_ix, index, net.inputs, f"{w}.x", "input", in_set)
+        y = _vector(s["y"], out_ix, index, net.outputs, f"{w}.y", "output", out_set) if "y" in s else {}
         out.append(Sample(x, y, count, flag))
     C = {}
     for k in ("C1", "C2"):

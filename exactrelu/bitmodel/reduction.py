@@ -331,7 +331,8 @@ def check_forcing(red: Reduction, delta=1, edges=None) -> list:
     w*_e + delta breaks e's own auxiliary sample.  Returns the edges where it does *not* (empty: all pinned).
 
     Exact and differential: sample e is evaluated once under theta*, then again with the one weight
-    moved, recomputing only the vertices downstream of the edge's head."""
+    moved, from the edge's head on in topological order, up to the first vertex whose value differs
+    (every vertex is an output coordinate, so that vertex is where the sample breaks)."""
     delta = to_rational(delta, what="delta")
     if delta == 0:
         raise InputError("delta must be nonzero")
@@ -354,7 +355,7 @@ def check_forcing(red: Reduction, delta=1, edges=None) -> list:
         mine = eng.delta(ref_pre, ref_act, x_ref, xchg, k)
         ke = eix[e]
         moved = eng.delta(ref_pre, ref_act, x_ref, xchg, k, seeds=[inst.index[e[1]]],
-                          wchg={ke: eng.W[ke] + dq}, base=mine)
+                          wchg={ke: eng.W[ke] + dq}, base=mine, first=True)
         if not any(h != (mine[i][1] if i in mine else ref_act[i]) for i, (_, h) in moved.items()):
             unpinned.append(e)
     return unpinned
