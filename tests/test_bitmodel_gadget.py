@@ -1,7 +1,8 @@
 """Lemma 3.1's gadget, Claim B.4's basis, Appendix F's negative side, and `exactrelu bits gadget`.
 
 Oracles: sympy's own parser, solver, determinant, series and Wronskian (independent of the module's
-Taylor shifts and python-flint solves); literal values printed in the paper and the reference notes.
+Taylor shifts and python-flint solves); literal values: the paper's T^2 example and four more worked out
+independently with sympy.
 """
 import json
 import math
