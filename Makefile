@@ -37,6 +37,8 @@ bench: $(VENV)/.test
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/exact_eval.py
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/sup.py
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/sweep.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/bits.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/bits_reduction.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis verify-report.md verify-report.json
