@@ -147,11 +147,15 @@ def test_a_perturbed_theta_breaks_auxiliary_samples():
 
 
 # -- (d) Claim B.1: each identity-head weight is pinned ----------------------------------------------------
-@pytest.mark.parametrize("sigma", ["T^2", "T^4 - 3*T + 1/2"])
-def test_every_identity_head_edge_is_pinned(sigma):
+@pytest.mark.parametrize("sigma, alpha", [("T^2", 1), ("T^4 - 3*T + 1/2", 1), ("T^2 - T", 2)])
+def test_every_identity_head_edge_is_pinned(sigma, alpha):
     P = SLP(1, [("+", 0, 0), ("*", 1, 1), ("-", 2, 1), ("-", 3, 3), ("*", 3, 2)])
     red = R.lemma32(P, 0, sigma)
+    assert red.alpha1 == alpha                           # T^2 - T: sigma(1) = sigma(0), so alpha_1 = 2
     assert len(red.e_id) == R.predicted_size(P, len(red.net.sigma) - 1)["e_id"]
+    # Claim B.1's subtraction: y_q = w*(y_p - y_p^(0)) keeps e's x_q at the baseline's
+    for e in red.e_id:
+        assert red.instance.index[e[1]] not in red.instance.samples[red.aux[("edge", e)]].x
     for delta in (1, F(-1, 3)):
         assert R.check_forcing(red, delta) == []
 
@@ -208,7 +212,8 @@ def test_hinge_variant_needs_a0_one_and_catches_a_perturbation():
     theta = dict(red.theta)
     theta[("v0", "v3")] = (F(1), F(0))                                        # now n_Q = 1 at x_main ...
     c = R.check(red, theta)
-    assert c.main_values["v3"] == 1 and c.aux_failed and c.loss >= red.b + 1  # ... and an aux sample breaks
+    assert c.main_values["v3"] == 1 and len(c.aux_failed) == 2              # ... and two aux samples break:
+    assert c.loss == 2 * (red.b + 1)                                        # over b, though below 2b + 2
 
 
 # -- Appendix C -------------------------------------------------------------------------------------------

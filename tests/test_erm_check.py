@@ -84,6 +84,24 @@ def test_each_failed_condition_is_named(tmp_path):
     assert code == 1 and [f.split(":")[0] for f in json.loads(out)["failed"]] == ["loss", "size"]
 
 
+def test_zero_one_against_a_reference_that_misses_its_labels():
+    """The reference (fewest overrides) misses the default label; a later sample is realised exactly."""
+    obj = _with(GOOD, loss="zero_one", gamma="1", defaults={"y": {"t": 0}},
+                samples=[{"x": {"s": 1}, "y": {}}, {"x": {"s": 1}, "y": {"t": "61/30"}},
+                         {"x": {"s": 2}, "y": {"t": "61/30"}, "count": 3}])
+    ev = evaluate(instance_from_dict(obj), theta_from_obj(THETA, instance_from_dict(obj).net))
+    assert ev.reference == 0 and ev.sample_loss == [1, 0, 1] and ev.loss == 4
+
+
+def test_flagged_instance_sizes():
+    obj = _with(GOOD, loss={"flagged": {"output": "t", "main": "square"}},
+                samples=[{"x": {"s": 1}, "y": {"t": 2}, "count": 2}, {"x": {"s": 1}, "y": {"t": 2}, "flag": 1}])
+    parts = instance_bits(instance_from_dict(obj))
+    assert parts["samples"] == 3 * (2 + 3 + 1) and parts["loss"] == 2 + 2 + 2     # a flag bit per copy; kind, main, k
+    ev = evaluate(instance_from_dict(obj), theta_from_obj(THETA, instance_from_dict(obj).net))
+    assert ev.sample_loss == [1, F(1, 1800)] and ev.loss == 2 + F(1, 1800)      # 0/1 on flag 0, square on flag 1
+
+
 def test_decimal_text_and_json_float_literals_are_read_exactly(tmp_path):
     i, t = _files(tmp_path, json.dumps(_with(GOOD, gamma="X")).replace('"X"', "0.000555555555555556"))
     assert cli("erm-check", i, t)[0] == 0              # 0.000555555555555556 > 1/1800 = 0.000555...5
