@@ -188,8 +188,10 @@ def test_measure_rows_and_fits():
 def test_measure_k2():
     M = pi.measure([0.8, 0.6], d=2, n=200, seed=0, k=2, n_test=200)
     assert all(r["proper_time"] is not None for r in M.rows)
-    with pytest.raises(InputError):
-        pi.measure([0.5], 2, 10, k=3)
+    for kw in ({"k": 3}, {"budget": 0}, {"max_features": -1}):
+        with pytest.raises(InputError) as e:
+            pi.measure([0.5], 2, 10, **kw)
+        _one_line(e)
 
 
 def test_fit_log_time_recovers_an_exponent():

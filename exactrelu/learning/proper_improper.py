@@ -471,6 +471,7 @@ def measure(eps_list, d: int, n: int, seed: int = 0, *, k: int = 1, noise: float
     if not eps_list:
         raise InputError("eps_list must not be empty")
     d, n, k = _check_pos_int("d", d), _check_pos_int("n", n), _check_pos_int("k", k)
+    budget, max_features = _check_pos_int("budget", budget), _check_pos_int("max_features", max_features)
     if k > 2:
         raise InputError(f"measure runs k in {{1, 2}} units, got k = {k}")
     inst = make_instance(d, n, n_test, seed, k=k, noise=noise)
