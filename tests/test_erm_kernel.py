@@ -1,0 +1,195 @@
+"""exactrelu.erm_kernel: honest ERM certificates replay; every tampering is rejected, saying where."""
+import ast
+import copy
+import json
+from fractions import Fraction as F
+from pathlib import Path
+
+import pytest
+
+from exactrelu.erm_kernel import FORMAT, check_erm, sorted_signs
+from exactrelu.errors import CertificateRejected
+from exactrelu.learning.erm import erm
+
+PTS = [(F(1),), (F(1),), (F(-2),), (F(0),), (F(2),)]
+YS = [F(2), F(3, 2), F(1, 2), F(2), F(1)]
+PTS2 = [(F(0), F(1)), (F(1), F(-1)), (F(1, 2), F(1, 2)), (F(-1), F(0)), (F(2), F(1))]
+YS2 = [F(1), F(-1, 2), F(2), F(0), F(3, 2)]
+
+
+@pytest.fixture(scope="module")
+def honest():
+    return {key: erm(p, y, k, b) for key, (p, y, k, b) in
+            {"one": (PTS, YS, 1, True), "two": (PTS[:4], YS[:4], 2, True), "nobias": (PTS2, YS2, 1, False)}.items()}
+
+
+DATA = {"one": (PTS, YS, 1, True), "two": (PTS[:4], YS[:4], 2, True), "nobias": (PTS2, YS2, 1, False)}
+
+
+def _walk(nd, path=()):
+    yield path, nd
+    if "split" in nd:
+        yield from _walk(nd["neg"], path + ("neg",))
+        yield from _walk(nd["pos"], path + ("pos",))
+    elif "fix" in nd:
+        yield from _walk(nd["next"], path + ("next",))
+
+
+def _nodes(cert, pred):
+    for t, tr in enumerate(cert["trees"]):
+        for path, nd in _walk(tr["tree"]):
+            if pred(nd):
+                yield t, path, nd
+
+
+def _replay(key, cert):
+    p, y, k, b = DATA[key]
+    return check_erm(p, y, k, b, cert)
+
+
+@pytest.mark.parametrize("key", list(DATA))
+def test_honest_certificate_accepted(honest, key):
+    res = honest[key]
+    c = _replay(key, res.certificate)
+    assert c.exact and c.lower == c.upper == res.upper
+    json.loads(json.dumps(res.certificate))                  # plain JSON
+
+
+def test_statement_and_sign_vectors():
+    assert sorted_signs(2) == [[1, 1], [1, -1], [-1, -1]]
+    assert sorted_signs(1) == [[1], [-1]]
+
+
+def _reject(key, cert, *fragments):
+    with pytest.raises(CertificateRejected) as e:
+        _replay(key, cert)
+    for f in fragments:
+        assert f in str(e.value), (f, str(e.value))
+    return str(e.value)
+
+
+def test_split_replaced_by_unproven_fix(honest):
+    """A pattern omitted from the tree: a split turned into a fix of one side (its dual proves nothing)."""
+    cert = copy.deepcopy(honest["one"].certificate)
+    t, path, nd = next(_nodes(cert, lambda n: "split" in n))
+    neg = nd.pop("neg")
+    nd.pop("pos"), nd.pop("split")
+    nd.update({"fix": "-", "duals": [{}], "next": neg})
+    _reject("one", cert, "does not prove")
+
+
+def test_split_side_dropped(honest):
+    cert = copy.deepcopy(honest["one"].certificate)
+    t, path, nd = next(_nodes(cert, lambda n: "split" in n))
+    del nd["pos"]
+    _reject("one", cert, "not a node")
+
+
+def test_a_tree_omitted(honest):
+    cert = copy.deepcopy(honest["two"].certificate)
+    cert["trees"].pop()
+    _reject("two", cert, "trees")
+    cert = copy.deepcopy(honest["two"].certificate)
+    cert["trees"][1]["a"] = [1, 1]
+    _reject("two", cert, "trees[1]")
+
+
+def test_wrong_and_negative_multiplier(honest):
+    base = honest["one"].certificate
+    t, path, nd = next(_nodes(base, lambda n: "bound" in n and n["bound"]))
+    for change, frag in ((lambda lam: F(lam) + 1, "stationary"), (lambda lam: -F(lam), "negative")):
+        cert = copy.deepcopy(base)
+        node = dict(_walk(cert["trees"][t]["tree"]))[path]
+        j = next(iter(node["bound"]))
+        node["bound"][j] = str(change(node["bound"][j]))
+        _reject("one", cert, frag)
+    cert = copy.deepcopy(base)
+    node = dict(_walk(cert["trees"][t]["tree"]))[path]
+    node["bound"]["99"] = "1"
+    _reject("one", cert, "not one of")
+
+
+def test_wrong_fix_dual(honest):
+    base = honest["one"].certificate
+    t, path, nd = next(_nodes(base, lambda n: "fix" in n and any(n["duals"])))
+    s = next(i for i, dl in enumerate(nd["duals"]) if dl)
+    cert = copy.deepcopy(base)
+    node = dict(_walk(cert["trees"][t]["tree"]))[path]
+    j = next(iter(node["duals"][s]))
+    node["duals"][s][j] = str(F(node["duals"][s][j]) * 2)
+    _reject("one", cert, "does not prove")
+    cert = copy.deepcopy(base)
+    node = dict(_walk(cert["trees"][t]["tree"]))[path]
+    node["fix"] = node["fix"][:s] + ("+" if node["fix"][s] == "-" else "-") + node["fix"][s + 1:]
+    _reject("one", cert, "does not prove")
+
+
+def test_loss_below_optimum(honest):
+    for key in DATA:
+        cert = copy.deepcopy(honest[key].certificate)
+        low = str(F(cert["loss"]) - F(1, 1000))
+        cert["loss"] = cert["lower"] = low
+        _reject(key, cert, "not the claimed loss")
+
+
+def test_lower_above_optimum_without_params(honest):
+    cert = copy.deepcopy(honest["one"].certificate)
+    cert.update(loss=None, params=None, lower=str(F(cert["lower"]) + F(1, 1000)))
+    _reject("one", cert, "below the claimed lower bound")
+    cert["lower"] = str(F(cert["lower"]) - F(2, 1000))            # a weaker true bound is accepted
+    c = _replay("one", cert)
+    assert not c.exact and c.upper is None
+
+
+def test_wrong_params(honest):
+    cert = copy.deepcopy(honest["one"].certificate)
+    cert["params"]["w"][0][0] = str(F(cert["params"]["w"][0][0]) + F(1, 7))
+    _reject("one", cert, "not the claimed loss")
+    cert = copy.deepcopy(honest["nobias"].certificate)
+    cert["params"]["b"] = ["1"]
+    _reject("nobias", cert, "nonzero bias")
+
+
+def test_wrong_theta(honest):
+    cert = copy.deepcopy(honest["one"].certificate)
+    t, path, nd = next(_nodes(cert, lambda n: "bound" in n and n["bound"]))
+    nd["theta"][0] = str(F(nd["theta"][0]) + 1)
+    _reject("one", cert, "stationary")
+
+
+def test_farkas_leaf_for_a_nonempty_region_is_refused(honest):
+    """Every region is a cone containing 0: a claimed-empty leaf is never accepted."""
+    cert = copy.deepcopy(honest["one"].certificate)
+    t, path, nd = next(_nodes(cert, lambda n: "bound" in n))
+    nd.clear()
+    nd["empty"] = {"0": "1"}
+    _reject("one", cert, "not a node")
+
+
+def test_other_data_or_claim_refused(honest):
+    cert = honest["one"].certificate
+    with pytest.raises(CertificateRejected, match="asked"):
+        check_erm(PTS, YS, 1, False, cert)
+    with pytest.raises(CertificateRejected):
+        check_erm(PTS, YS[:-1] + [F(9)], 1, True, cert)        # other labels: some node or the loss fails
+    for key, val in (("format", "x"), ("order", [0, 0, 1, 2, 3]), ("extra", 1)):
+        bad = dict(copy.deepcopy(cert), **{key: val})
+        with pytest.raises(CertificateRejected):
+            check_erm(PTS, YS, 1, True, bad)
+    bad = copy.deepcopy(cert)
+    bad["lower"] = "1/0"
+    with pytest.raises(CertificateRejected, match="exact rational"):
+        check_erm(PTS, YS, 1, True, bad)
+
+
+def test_kernel_imports_only_stdlib_and_errors():
+    src = Path(__file__).resolve().parents[1] / "exactrelu" / "erm_kernel.py"
+    tree = ast.parse(src.read_text())
+    mods = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            mods.add(("." * node.level) + (node.module or ""))
+        elif isinstance(node, ast.Import):
+            mods.update(a.name for a in node.names)
+    assert mods <= {"__future__", "re", "dataclasses", "fractions", ".errors", ".net"}, mods
+    assert FORMAT == "exactrelu.erm-certificate"
