@@ -69,7 +69,7 @@ class ErmLimit(LimitReached):
 
 
 # ------------------------------------------------------------------ exact linear algebra
-def _solve(rows, rhs, ncols):
+def _solve(rows, rhs, ncols, zero=_Z):
     """A solution of rows . v = rhs (free variables 0), or None when inconsistent."""
     M = [list(r) + [b] for r, b in zip(rows, rhs)]
     piv, r = [], 0
@@ -88,13 +88,13 @@ def _solve(rows, rhs, ncols):
         r += 1
     if any(M[i][-1] for i in range(r, len(M))):
         return None
-    v = [_Z] * ncols
+    v = [zero] * ncols
     for i, c in enumerate(piv):
         v[c] = M[i][-1]
     return v
 
 
-def _nullspace(rows, ncols):
+def _nullspace(rows, ncols, zero=_Z, one=Fraction(1)):
     """A basis of {p : rows . p = 0}."""
     M = [list(r) for r in rows]
     piv, r = [], 0
@@ -113,8 +113,8 @@ def _nullspace(rows, ncols):
         r += 1
     basis = []
     for f in (c for c in range(ncols) if c not in piv):
-        v = [_Z] * ncols
-        v[f] = Fraction(1)
+        v = [zero] * ncols
+        v[f] = one
         for i, c in enumerate(piv):
             v[c] = -M[i][f]
         basis.append(v)
@@ -125,38 +125,71 @@ def _dot(a, b):
     return sum((x * y for x, y in zip(a, b) if x and y), _Z)
 
 
-def qp(A, y, G, N, stop_at=None):
+def qp(A, y, G, N, stop_at=None, warm=None, info=None):
     """Exact min of sum_i (A_i . t - y_i)^2 subject to G_j . t <= 0 (a cone: t = 0 is feasible).
 
     Returns (value, t, {j: lambda_j}) with the KKT conditions exact: 2 A^T (A t - y) + sum lambda_j G_j = 0,
     lambda >= 0, G t <= 0, so value is both attained and the Lagrangian dual bound.  With ``stop_at``,
-    returns early (lambda = {}) when the unconstrained least-squares value is already >= stop_at."""
+    returns early (lambda = {}) when the unconstrained least-squares value is already >= stop_at.
+    ``warm`` = (t, W): a start point and working set (used only when t is feasible and W tight there);
+    ``info``, a dict, receives the final working set as info["W"]."""
+    try:                                          # python-flint's fmpq: the same exact rationals, faster
+        from flint import fmpq as Q
+    except ImportError:                           # pragma: no cover
+        Q = Fraction
+    cv = (lambda v: Q(v.numerator, v.denominator)) if Q is not Fraction else Fraction
+    back = (lambda v: Fraction(int(v.p), int(v.q))) if Q is not Fraction else Fraction
+    zero, one = Q(0), Q(1)
+    A = [[cv(v) for v in a] for a in A]
+    y = [cv(v) for v in y]
+    G = [[cv(v) for v in g] for g in G]
+    stop_at = None if stop_at is None else cv(Fraction(stop_at))
+    warm = None if warm is None else ([cv(v) for v in warm[0]], warm[1])
+    res = _qp(A, y, G, N, stop_at, warm, info, zero, one)
+    return back(res[0]), [back(v) for v in res[1]], {j: back(v) for j, v in res[2].items()}
+
+
+def _qp(A, y, G, N, stop_at, warm, info, _Z, one):
     H = [[sum((a[r] * a[c] for a in A if a[r] and a[c]), _Z) for c in range(N)] for r in range(N)]
     cvec = [sum((a[r] * yi for a, yi in zip(A, y) if a[r]), _Z) for r in range(N)]
     yy = sum((v * v for v in y), _Z)
 
-    def val(t):
-        return _dot(t, [_dot(h, t) for h in H]) - 2 * _dot(cvec, t) + yy
+    def dot(u, v):
+        return sum((x * y for x, y in zip(u, v) if x and y), _Z)
 
+    def val(t):
+        return dot(t, [dot(h, t) for h in H]) - 2 * dot(cvec, t) + yy
+
+    if stop_at is not None:                      # the least-squares bound first (lambda = 0)
+        t = _solve(H, cvec, N, _Z)
+        if val(t) >= stop_at:
+            if info is not None:
+                info["W"] = []
+            return val(t), t, {}
     t, W = [_Z] * N, []
+    if warm is not None:
+        t0, W0 = warm
+        if len(t0) == N and all(dot(g, t0) <= 0 for g in G) and all(j < len(G) and dot(G[j], t0) == 0 for j in W0):
+            t, W = list(t0), list(W0)
+    if info is not None:
+        info["W"] = W
     for it in range(200 + 20 * (len(G) + N)):
-        g = [2 * (_dot(h, t) - cc) for h, cc in zip(H, cvec)]
-        Z = _nullspace([G[j] for j in W], N) if W else [[Fraction(int(i == j)) for i in range(N)] for j in range(N)]
-        rhs = [-_dot(zv, g) / 2 for zv in Z]
+        g = [2 * (dot(h, t) - cc) for h, cc in zip(H, cvec)]
+        Z = _nullspace([G[j] for j in W], N, _Z, one) if W else [[one if i == j else _Z for i in range(N)]
+                                                                  for j in range(N)]
+        rhs = [-dot(zv, g) / 2 for zv in Z]
         if any(rhs):
-            HZ = [[_dot(h, zv) for h in H] for zv in Z]           # HZ[a] = H z_a
-            M = [[_dot(za, hzb) for hzb in HZ] for za in Z]
-            u = _solve(M, rhs, len(Z))
+            HZ = [[dot(h, zv) for h in H] for zv in Z]           # HZ[a] = H z_a
+            M = [[dot(za, hzb) for hzb in HZ] for za in Z]
+            u = _solve(M, rhs, len(Z), _Z)
             p = [sum((ua * za[v] for ua, za in zip(u, Z) if ua), _Z) for v in range(N)]
-            if stop_at is not None and not W and it == 0 and val([a + b for a, b in zip(t, p)]) >= stop_at:
-                return val([a + b for a, b in zip(t, p)]), [a + b for a, b in zip(t, p)], {}
-            alpha, block = Fraction(1), None
+            alpha, block = one, None
             for j in range(len(G)):
                 if j in W:
                     continue
-                gp = _dot(G[j], p)
+                gp = dot(G[j], p)
                 if gp > 0:
-                    s = -_dot(G[j], t) / gp
+                    s = -dot(G[j], t) / gp
                     if s < alpha:
                         alpha, block = s, j
             t = [a + alpha * b for a, b in zip(t, p)]
@@ -165,7 +198,7 @@ def qp(A, y, G, N, stop_at=None):
             continue
         if not W:
             return val(t), t, {}
-        lam = _solve([[G[j][v] for j in W] for v in range(N)], [-gv for gv in g], len(W))
+        lam = _solve([[G[j][v] for j in W] for v in range(N)], [-gv for gv in g], len(W), _Z)
         if lam is None:
             raise ArithmeticError("qp: no multipliers at a working-set optimum (internal error)")
         neg = [(l, j) for l, j in zip(lam, W) if l < 0]
@@ -243,7 +276,10 @@ class _Search:
         self.hyp = [(i, u) for i in order for u in range(k)]
         self.realizable, self.deadline, self.sh = realizable, deadline, shared
         self.cons = []            # (G vector, (i, u), sg): G = sg * z
-        self.box = [(Fraction(-1), Fraction(1))] * self.N
+        self.pref = [[] for _ in range(k)]      # per unit: (global constraint index, G-sign, point)
+        self.ip = [[[Fraction(1 + (j * 7919) % 97, 97 + j + u) for j in range(self.D)]] for u in range(k)]
+        self.memo = shared.setdefault("memo", {})
+        self.warm = [None]                          # (theta, working set) of the nearest QP above     # unit decisions depend on the data, not on the signs
 
     def zvec(self, i, u):
         z = [_Z] * self.N
@@ -267,7 +303,7 @@ class _Search:
     def threshold(self):
         return None if self.realizable else self.sh["best"]
 
-    def node(self, p):
+    def node(self):
         if time.monotonic() > self.deadline:
             raise TimeoutError
         self.sh["nodes"] += 1
@@ -278,62 +314,101 @@ class _Search:
             if self.sh["best"] == 0 and not self.realizable:
                 A, y = [], []
             stop = self.threshold()
-            v, th, lam = qp(A, y, G, self.N, stop_at=stop if stop is not None and stop > 0 else None)
+            info = {}
+            v, th, lam = qp(A, y, G, self.N, stop_at=stop if stop is not None and stop > 0 else None,
+                            warm=self.warm[-1], info=info)
+            self.warm.append((th, list(info["W"])))
             full = m == len(self.hyp)
             if full:
                 self.sh["leaves"] += 1
                 if v < self.sh["best"]:
                     self.sh["best"], self.sh["theta"], self.sh["signs"] = v, th, self.signs
             if full or (v > 0 if self.realizable else v >= self.sh["best"]):
+                self.warm.pop()
                 self.sh["bounds"].append(v)
                 return {"bound": {str(j): fmt(l) for j, l in lam.items()}, "theta": [fmt(t) for t in th]}
             if self.realizable and self.sh["best"] == 0:
                 raise StopIteration
+            try:
+                return self.branch(m)
+            finally:
+                self.warm.pop()
+        return self.branch(m)
+
+    def branch(self, m):
         i, u = self.hyp[m]
         z = self.zvec(i, u)
-        if not any(z):
-            return self._fix("+", {}, z, i, u, -1, p)
-        v = _dot(z, p)
-        if v == 0:                                 # move p off the hyperplane, staying interior
-            p = self._nudge(p, z)
-            v = _dot(z, p)
-        sg = 1 if v > 0 else -1                    # z takes the sign of v at p; can it take the other?
-        from ..analysis.lp import lp_max
-        res = lp_max(tuple(-sg * c for c in z) + (_Z,), [tuple(c[0]) + (_Z,) for c in self.cons], self.box)
-        if res.value == 0:                         # -sg z <= 0 on R: fix the sign of z to sg
-            return self._fix("+" if sg == 1 else "-", res.dual, z, i, u, -sg, p)
-        x = res.x
-        zx = _dot(z, x)                            # opposite sign to v; interior point of the other side
-        tcross = v / (v - zx)
-        t = (1 + tcross) / 2
-        q = [a + t * (b - a) for a, b in zip(p, x)]
+        dec = self.decide(i, u)
+        if dec[0] == "fix":
+            _, c, s_, local = dec
+            glob = self.pref[u]
+            return self._fix(c, {glob[t][0]: l for t, l in local.items()}, z, i, u, s_)
         sides = {}
-        for side, s_, pt in (("neg", 1, p if v < 0 else q), ("pos", -1, p if v > 0 else q)):
-            self.cons.append(([s_ * c for c in z], (i, u), s_))
+        for side, s_, pt in (("neg", 1, dec[1]), ("pos", -1, dec[2])):
+            self._push(z, i, u, s_, pt)
             try:
-                sides[side] = self.node(pt)
+                sides[side] = self.node()
             finally:
-                self.cons.pop()
+                self._pop(u)
         return {"split": True, "neg": sides["neg"], "pos": sides["pos"]}
 
-    def _fix(self, c, dual, z, i, u, s_, p):
-        self.cons.append(([s_ * v for v in z], (i, u), s_))
+    def _push(self, z, i, u, s_, pt):
+        self.pref[u].append((len(self.cons), s_, i))
+        self.cons.append(([s_ * c for c in z], (i, u), s_))
+        self.ip[u].append(pt)
+
+    def _pop(self, u):
+        self.cons.pop()
+        self.pref[u].pop()
+        self.ip[u].pop()
+
+    def decide(self, i, u):
+        """The next hyperplane of unit u (point i) on the unit's own cone (R is a product of the units'
+        cones, so this depends only on unit u's decided signs; memoised): ("fix", sign, G-sign, local
+        dual) or ("split", interior point of the neg side, of the pos side), points in R^D."""
+        key = (u, tuple(s_ for _, s_, _ in self.pref[u]))
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        x = self.xt[i]
+        p = self.ip[u][-1]
+        cons = [tuple(s_ * v for v in self.xt[ii]) + (_Z,) for _, s_, ii in self.pref[u]]
+        if not any(x):
+            out = ("fix", "+", -1, {})
+        else:
+            v = _dot(x, p)
+            if v == 0:                                 # move p off the hyperplane, staying interior
+                delta = Fraction(1)
+                for g in cons:
+                    gz = _dot(g, x)
+                    if gz > 0:
+                        delta = min(delta, -_dot(g, p) / (2 * gz))
+                p = [a + delta * b for a, b in zip(p, x)]
+                v = _dot(x, p)
+            sg = 1 if v > 0 else -1                    # z takes the sign of v at p; can it take the other?
+            from ..analysis.lp import lp_max
+            res = lp_max(tuple(-sg * c for c in x) + (_Z,), cons, [(Fraction(-1), Fraction(1))] * self.D)
+            if res.value == 0:                         # -sg z <= 0 on the cone: fix the sign of z to sg
+                out = ("fix", "+" if sg == 1 else "-", -sg, {t: l for t, l in res.dual.items() if l})
+            else:
+                y = res.x
+                zy = _dot(x, y)                        # opposite sign to v; interior point of the other side
+                t = (1 + v / (v - zy)) / 2
+                q = [a + t * (b - a) for a, b in zip(p, y)]
+                out = ("split", p if v < 0 else q, p if v > 0 else q)
+        self.memo[key] = out
+        return out
+
+    def _fix(self, c, dual, z, i, u, s_):
+        self._push(z, i, u, s_, self.ip[u][-1])
         try:
-            nxt = self.node(p)
+            nxt = self.node()
         finally:
-            self.cons.pop()
+            self._pop(u)
         dj = {str(j): fmt(l) for j, l in dual.items() if l}
         if "fix" in nxt:
             return {"fix": c + nxt["fix"], "duals": [dj] + nxt["duals"], "next": nxt["next"]}
         return {"fix": c, "duals": [dj], "next": nxt}
-
-    def _nudge(self, p, z):
-        delta = Fraction(1)
-        for G, _, _ in self.cons:
-            gz = _dot(G, z)
-            if gz > 0:
-                delta = min(delta, -_dot(G, p) / (2 * gz))
-        return [a + delta * b for a, b in zip(p, z)]
 
 
 def _cell_qp(xt, ys, k, signs, theta_f, D):
@@ -394,8 +469,7 @@ def erm(points, labels, relus: int = 1, bias: bool = False, *, realizable: bool 
     try:
         for signs in sorted_signs(k):
             s = _Search(pts, ys, k, bias, signs, order, realizable, deadline, sh)
-            p0 = [Fraction(1 + (j * 7919) % 97, 97 + j) for j in range(k * D)]
-            trees.append({"a": signs, "tree": s.node(p0)})
+            trees.append({"a": signs, "tree": s.node()})
     except StopIteration:
         trees = None
     except TimeoutError:
