@@ -50,6 +50,7 @@ FORMAT = "exactrelu.erm-certificate"
 MAX_HYPERPLANES = 400       # n k: bounds the tree depth (each split/fix consumes a hyperplane)
 MAX_DIGITS = 100_000
 _NUM = _re.compile(r"\s*([+-]?)([0-9]+)(?:\s*/\s*([0-9]+))?\s*\Z")
+_INDEX = _re.compile(r"[0-9]{1,9}\Z")
 _KEYS = {"format", "version", "relus", "bias", "n", "d", "order", "lower", "loss", "params", "trees"}
 _NODE_KEYS = {"split": {"split", "neg", "pos"}, "fix": {"fix", "duals", "next"}, "bound": {"bound", "theta"}}
 
@@ -71,7 +72,18 @@ class ErmChecked:
 
 def _txt(v) -> str:
     v = Fraction(v)
-    return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    try:
+        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
+    except ValueError:                       # beyond Python's int-to-text digit limit: messages only
+        return f"<a rational of {v.numerator.bit_length()}/{v.denominator.bit_length()} bits>"
+
+
+def _int(t: str) -> int:
+    """The integer of a digit string of any length (Python's int() refuses more than 4300 digits)."""
+    if len(t) <= 4000:
+        return int(t)
+    h = len(t) // 2
+    return _int(t[:-h]) * 10 ** h + _int(t[-h:])
 
 
 def _q(v, where: str) -> Fraction:
@@ -85,7 +97,8 @@ def _q(v, where: str) -> Fraction:
         raise KernelLimit(f"{where}: a numeral longer than {MAX_DIGITS} digits (the checker's limit)")
     if not m or (m[3] is not None and not m[3].strip("0")):
         raise CertificateRejected(f"{where}: {str(v)[:40]!r} is not an exact rational 'p/q'")
-    return Fraction(-int(m[2]) if m[1] == "-" else int(m[2]), int(m[3] or 1))
+    p = _int(m[2])
+    return Fraction(-p if m[1] == "-" else p, _int(m[3] or "1"))
 
 
 def _vec(x, n: int, where: str) -> list:
@@ -100,8 +113,7 @@ def _dual(dual, m: int, where: str) -> dict:
         raise CertificateRejected(f"{where}: dual must be a dict {{j: lambda_j}}")
     out = {}
     for k, lam in dual.items():
-        j = int(k) if isinstance(k, int) and not isinstance(k, bool) else \
-            int(k) if isinstance(k, str) and k.strip().isdigit() and len(k) < 12 else -1
+        j = k if type(k) is int else int(k) if type(k) is str and _INDEX.match(k) else -1
         if not 0 <= j < m:
             raise CertificateRejected(f"{where}: dual index {k!r} is not one of the {m} constraints in force")
         lam = _q(lam, f"{where}: multiplier {k}")
@@ -261,13 +273,15 @@ def check_erm(points, labels, relus: int, bias: bool, cert) -> ErmChecked:
     d = len(pts[0]) if pts else 0
     if n == 0 or len(ys) != n or any(len(x) != d for x in pts):
         raise CertificateRejected("data: need n >= 1 points of one dimension and one label each")
+    if any(type(cert[key]) is not int for key in ("relus", "n", "d", "version")):
+        raise CertificateRejected("certificate: relus, n, d and version must be integers")
     if cert["relus"] != k or cert["bias"] is not bias or cert["n"] != n or cert["d"] != d:
         raise CertificateRejected(f"certificate: it is about relus={cert['relus']!r}, bias={cert['bias']!r}, "
                                   f"n={cert['n']!r}, d={cert['d']!r}; asked: relus={k}, bias={bias}, n={n}, d={d}")
     if n * k > MAX_HYPERPLANES:
         raise KernelLimit(f"n k = {n * k} hyperplanes, beyond the checker's limit {MAX_HYPERPLANES}")
     order = cert["order"]
-    if not isinstance(order, list) or sorted(o for o in order if type(o) is int) != list(range(n)):
+    if not isinstance(order, list) or any(type(o) is not int for o in order) or sorted(order) != list(range(n)):
         raise CertificateRejected(f"certificate.order: must be a permutation of 0..{n - 1}")
     lower = _q(cert["lower"], "certificate.lower")
     upper = None if cert["params"] is None else _loss(pts, ys, cert["params"], k, bias, "certificate.params")

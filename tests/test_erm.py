@@ -228,3 +228,13 @@ def test_cli_bad_input_exit_2_one_line(tmp_path, case):
 def test_cli_missing_data_file(tmp_path):
     code, out, err = cli("erm", tmp_path / "nope.json")
     assert code == 2 and "nope.json" in err and "no such file" in err
+
+
+def test_cli_replay_at_the_checker_limit_exit_3(tmp_path):
+    data, cert = _data(tmp_path), tmp_path / "c.json"
+    assert cli("erm", data, "--bias", "--certificate", cert)[0] == 0
+    c = json.loads(cert.read_text())
+    c["lower"] = "1" * 100_001
+    cert.write_text(json.dumps(c))
+    code, out, err = cli("erm", data, "--bias", "--replay", cert)
+    assert code == 3 and "limit" in err and err.count("\n") == 1

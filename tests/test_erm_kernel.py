@@ -193,3 +193,29 @@ def test_kernel_imports_only_stdlib_and_errors():
             mods.update(a.name for a in node.names)
     assert mods <= {"__future__", "re", "dataclasses", "fractions", ".errors", ".net"}, mods
     assert FORMAT == "exactrelu.erm-certificate"
+
+
+def test_malformed_fields_rejected_not_crashing(honest):
+    base = honest["one"].certificate
+    t, path, nd = next(_nodes(base, lambda n: "bound" in n and n["bound"]))
+    for change, frag in ((lambda c: c.update(relus=True), "integers"),
+                         (lambda c: c.update(order=c["order"] + ["x"]), "permutation"),
+                         (lambda c: c.update(order=[float(o) for o in c["order"]]), "permutation"),
+                         (lambda c: c.update(lower="1." + "0" * 10), "exact rational"),
+                         (lambda c: c.update(trees=c["trees"][:1]), "trees"),
+                         (lambda c: dict(_walk(c["trees"][t]["tree"]))[path]["bound"].update({"\u0663": "1"}),
+                          "not one of"),
+                         (lambda c: dict(_walk(c["trees"][t]["tree"]))[path].update(theta=["1"]), "theta")):
+        cert = copy.deepcopy(base)
+        change(cert)
+        _reject("one", cert, frag)
+
+
+def test_huge_numerals_exact_or_limited(honest):
+    cert = copy.deepcopy(honest["one"].certificate)
+    cert["loss"] = cert["lower"] = "1" * 5000 + "/" + "3" * 4999            # beyond int()'s 4300 digits
+    _reject("one", cert, "not the claimed loss")
+    cert["lower"] = "1" * 100_001
+    from exactrelu.errors import KernelLimit
+    with pytest.raises(KernelLimit):
+        _replay("one", cert)

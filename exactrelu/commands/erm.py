@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 
 from ._args import count, print_rejection, refuse_given, seconds
-from ..errors import CertificateRejected, InputError
+from ..errors import CertificateRejected, InputError, KernelLimit
 from ..io import check_keys, read_json, write_atomic
 from ..numbers import fmt, to_rational
 
@@ -72,6 +72,8 @@ def _replay(args, pts, ys, k) -> int:
     cert = read_json(args.replay)
     try:
         c = check_erm(pts, ys, k, args.bias, cert)
+    except KernelLimit:
+        raise                     # a limit of the checker, not a refutation: exit 3 (cli)
     except CertificateRejected as e:
         return print_rejection(args, e)
     if args.json:
