@@ -219,3 +219,47 @@ def test_huge_numerals_exact_or_limited(honest):
     from exactrelu.errors import KernelLimit
     with pytest.raises(KernelLimit):
         _replay("one", cert)
+
+
+def _slots(obj, path=()):
+    """Every (container, key) of a JSON tree, for mutation."""
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    for k, v in items:
+        yield obj, k
+        yield from _slots(v, path + (k,))
+
+
+@pytest.mark.parametrize("key", ["one", "two", "nobias"])
+def test_random_tampering_never_proves_a_false_claim(honest, key):
+    """Sound means: whatever a mutated certificate looks like, the checker either rejects it (as a
+    CertificateRejected, never a crash) or what it accepts is true (lower <= the true minimum)."""
+    import random
+    rng = random.Random(key)
+    opt = honest[key].upper
+    accepted = 0
+    for trial in range(150):
+        cert = copy.deepcopy(honest[key].certificate)
+        slots = list(_slots(cert))
+        for _ in range(rng.randint(1, 2)):
+            obj, k = rng.choice(slots)
+            v = obj[k]
+            choice = rng.random()
+            if isinstance(v, str) and v and set(v) <= set("+-"):
+                obj[k] = "".join(rng.choice("+-") for _ in v)
+            elif isinstance(v, dict) and "neg" in v:
+                v["neg"], v["pos"] = v["pos"], v["neg"]
+            elif choice < 0.6:
+                obj[k] = str(F(rng.randint(-5, 5), rng.randint(1, 4)))
+            elif choice < 0.8 and isinstance(obj, dict):
+                del obj[k]
+            else:
+                obj[k] = rng.choice([None, [], {}, True, "x", 0])
+        try:
+            c = _replay(key, cert)
+        except CertificateRejected:
+            continue
+        accepted += 1
+        assert c.lower <= opt, (trial, c.statement)
+        if c.upper is not None:
+            assert c.upper >= opt
+    assert accepted < 150
