@@ -238,3 +238,9 @@ def test_cli_replay_at_the_checker_limit_exit_3(tmp_path):
     cert.write_text(json.dumps(c))
     code, out, err = cli("erm", data, "--bias", "--replay", cert)
     assert code == 3 and "limit" in err and err.count("\n") == 1
+
+
+def test_time_limit_with_loss_zero_found_is_exact(tmp_path):
+    data = _data(tmp_path)            # two ReLUs fit GOOD exactly; the float start finds it
+    code, out, err = cli("erm", data, "--relus", 2, "--bias", "--time-limit", "1/1000000", "--json")
+    assert code == 0 and json.loads(out) == {**json.loads(out), "loss": "0", "exact": True}

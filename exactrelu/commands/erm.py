@@ -104,6 +104,8 @@ def run(args) -> int:
             print(json.dumps(r.to_json()))
         else:
             print(f"0 <= min loss <= {fmt(r.upper)}; stopped: {r.reason}")
+        import sys
+        sys.stderr.write(f"exactrelu erm: limit reached: {e}\n")
         return 3
     checked = check_erm(pts, ys, k, args.bias, res.certificate)     # nothing unreplayed is reported
     if args.certificate:

@@ -473,11 +473,15 @@ def erm(points, labels, relus: int = 1, bias: bool = False, *, realizable: bool 
     except StopIteration:
         trees = None
     except TimeoutError:
+        if sh["best"] == 0:               # loss 0 found: the minimum, whatever is left unexplored
+            trees = None
+    if trees is not None and len(trees) < len(sorted_signs(k)):
         par = _params(sh["theta"], k, D, d, sh["signs"])
         up = loss(pts, ys, par)
         res = ErmResult(_Z, up, par, None, False,
                         f"time limit {time_limit} s reached after {sh['nodes']} nodes; lower 0 is the trivial "
-                        f"bound (a lower bound needs every cell)", dict(sh, seconds=time.monotonic() - t0))
+                        f"bound (a lower bound needs every cell)",
+                        {"nodes": sh["nodes"], "leaves": sh["leaves"], "seconds": time.monotonic() - t0})
         raise ErmLimit(f"time limit of {time_limit} s reached (best loss found {fmt(up)}; "
                        f"lower bound 0 only)", res) from None
     par = _params(sh["theta"], k, D, d, sh["signs"])
