@@ -40,6 +40,7 @@ bench: $(VENV)/.test
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/bits.py
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/bits_reduction.py
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/proper_improper.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/erm.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis verify-report.md verify-report.json
