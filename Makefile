@@ -41,6 +41,8 @@ bench: $(VENV)/.test
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/bits_reduction.py
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/proper_improper.py
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/erm.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/erm_growth.py
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/erm_baselines.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis verify-report.md verify-report.json
