@@ -84,3 +84,33 @@ def test_no_direction_with_bias_and_the_gadget_it_needs():
     B = F(r, r - 1)                                                 # the doc's other one
     cex0 = {"w": [[1] * n, [B] * n], "b": [0, -B], "a": [1, -1]}
     assert R.network_loss(pts2, ys2, cex0) == 0 and R.network_loss(pts, ys, cex0) > 0
+
+
+def test_independent_set_reduction_without_and_with_bias():
+    n, e = 3, ((0, 1), (0, 2), (1, 2))                       # the triangle: alpha = 1
+    assert R.maximum_independent_set(n, e) == (0,) and R.independence_number(n, e) == 1
+    assert R.indset_threshold(3, 2) == 1
+    pts, ys = R.indset_instance(n, e)
+    assert len(pts) == 6 and ys == [1, 1, 1, 0, 0, 0]
+    res = erm(pts, ys, relus=1, bias=False, time_limit=60)
+    assert check_erm(pts, ys, 1, False, res.certificate).lower == res.loss == 2
+    assert R.network_loss(pts, ys, R.indset_network(n, (0,))) == 2
+    # with a bias the plain set is fitted exactly (w = -1, b = 2): the bias needs the midpoint set
+    assert R.network_loss(pts, ys, {"w": [[-1, -1, -1]], "b": [2], "a": [1]}) == 0
+    ptsb, ysb = R.indset_instance(n, e, with_bias=True)
+    assert len(ptsb) == 3 + 4 * 3 and ptsb[3] == [F(1, 2), F(1, 2), 0]
+    resb = erm(ptsb, ysb, relus=1, bias=True, time_limit=60)
+    assert check_erm(ptsb, ysb, 1, True, resb.certificate).lower == resb.loss == 2
+    assert R.network_loss(ptsb, ysb, R.indset_network(n, (0,))) == 2
+    p1, y1 = R.indset_instance(2, [(0, 1)], with_bias=True, copies=1)   # one copy: the hedge 2/3 < 1 wins
+    assert erm(p1, y1, relus=1, bias=True, time_limit=60).loss == F(2, 3)
+
+
+def test_independent_set_yes_networks_on_the_atlas():
+    for _, n, e in R.atlas_hypergraphs(6):
+        I = R.maximum_independent_set(n, e)
+        for with_bias in (False, True):
+            pts, ys = R.indset_instance(n, e, with_bias=with_bias)
+            assert R.network_loss(pts, ys, R.indset_network(n, I)) == n - len(I)
+    with pytest.raises(ValueError):
+        R.indset_instance(3, [(0, 1, 2)])

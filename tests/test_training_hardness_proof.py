@@ -21,7 +21,7 @@ def run_one(cid, **hooks):
 
 def test_the_whole_script_holds_in_quick_mode():
     rep = run_checks(PROOF.checks, quick=True)
-    assert [c.id for c in rep.claims] == IDS and len(IDS) == 6
+    assert [c.id for c in rep.claims] == IDS and len(IDS) == 7
     assert rep.ok, [(c.id, c.failures[:2]) for c in rep.claims if not c.held]
     assert all(c.ranges for c in rep.claims)
 
@@ -75,6 +75,10 @@ BROKEN = [  # (claim id, test id, hooks)
     ("hardness.indset_no", "threshold-n-k+1", {"indset_threshold": lambda n, k: R.indset_threshold(n, k) + 1}),
     ("hardness.indset_no", "edge-point-dropped", {"indset_instance": _drop_last_edge_point}),
     ("hardness.indset_no", "pattern-omitted", {"certificate": _omit_pattern}),
+    ("hardness.indset_bias", "midpoint-once", {"indset_bias_instance": lambda n, e: R.indset_instance(
+        n, e, with_bias=True, copies=1)}),
+    ("hardness.indset_bias", "threshold-n-k+1", {"indset_threshold": lambda n, k: R.indset_threshold(n, k) + 1}),
+    ("hardness.indset_bias", "pattern-omitted", {"certificate": _omit_pattern}),
     ("erm.oracle", "pattern-omitted", {"certificate": _omit_pattern}),
     ("hardness.split_no", "pattern-omitted", {"certificate": _omit_pattern}),
     ("hardness.split_no", "threshold-1", {"threshold": 1}),

@@ -5,7 +5,8 @@
    0..n-1 the training set in Q^n is e_i with label 1 for every vertex and e_i + e_j with label 0 for
    every edge.  Then min_w L(w) = n - alpha(G) exactly, so "min L <= n - k" iff alpha(G) >= k
    (:func:`indset_instance`, :func:`indset_threshold`, :func:`indset_network`).  The lower bound is
-   Caro-Wei's alpha >= sum 1/(d_i + 1) on the ReLU's active set.
+   Caro-Wei's alpha >= sum 1/(d_i + 1) on the ReLU's active set.  With a bias: the edge points become
+   the midpoints (e_i + e_j)/2, four copies each (``with_bias=True``), and the same holds.
 
 2. Hypergraph 2-colouring (set splitting) -> realizable ERM of a sum of two ReLUs, after Blum & Rivest
 (1992), who reduce set splitting to training a 3-node network of threshold
@@ -146,8 +147,12 @@ NO_EXAMPLES = {
 
 
 # -- 1. independent set -> one ReLU without bias -------------------------------------------------------
-def indset_instance(n: int, edges) -> tuple:
-    """(points, labels): e_i -> 1 for every vertex, e_i + e_j -> 0 for every edge, in Q^n."""
+def indset_instance(n: int, edges, *, with_bias: bool = False, copies: int = 4) -> tuple:
+    """(points, labels): e_i -> 1 for every vertex, e_i + e_j -> 0 for every edge, in Q^n.
+
+    ``with_bias``: the training set for one ReLU WITH bias: the edge point is the midpoint (e_i + e_j)/2,
+    repeated ``copies`` (= 4) times.  An affine z takes the value (z(e_i) + z(e_j))/2 there, so the loss,
+    as a function of v_i = z(e_i), is the bias-free loss and min = n - alpha(G) again."""
     n, edges = normalise(n, edges)
     if any(len(S) != 2 for S in edges):
         raise ValueError("a graph's edges have two distinct vertices")
@@ -159,9 +164,10 @@ def indset_instance(n: int, edges) -> tuple:
         ys.append(Fraction(1))
     for i, j in edges:
         e = [_Z] * n
-        e[i] = e[j] = Fraction(1)
-        pts.append(e)
-        ys.append(_Z)
+        e[i] = e[j] = Fraction(1, 2) if with_bias else Fraction(1)
+        for _ in range(copies if with_bias else 1):
+            pts.append(list(e))
+            ys.append(_Z)
     return pts, ys
 
 
