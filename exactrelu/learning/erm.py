@@ -69,9 +69,9 @@ class ErmLimit(LimitReached):
 
 
 # ------------------------------------------------------------------ exact linear algebra
-def _solve(rows, rhs, ncols, zero=_Z):
-    """A solution of rows . v = rhs (free variables 0), or None when inconsistent."""
-    M = [list(r) + [b] for r, b in zip(rows, rhs)]
+def _rref(M, ncols):
+    """Gauss-Jordan elimination of the rows M (lists, changed in place) on their first ncols columns:
+    the pivot columns; row i of the result has a 1 in pivot column i and 0 in the other pivot columns."""
     piv, r = [], 0
     for c in range(ncols):
         p = next((i for i in range(r, len(M)) if M[i][c]), None)
@@ -86,7 +86,14 @@ def _solve(rows, rhs, ncols, zero=_Z):
                 M[i] = [a - t * b for a, b in zip(M[i], M[r])]
         piv.append(c)
         r += 1
-    if any(M[i][-1] for i in range(r, len(M))):
+    return piv
+
+
+def _solve(rows, rhs, ncols, zero=_Z):
+    """A solution of rows . v = rhs (free variables 0), or None when inconsistent."""
+    M = [list(r) + [b] for r, b in zip(rows, rhs)]
+    piv = _rref(M, ncols)
+    if any(M[i][-1] for i in range(len(piv), len(M))):
         return None
     v = [zero] * ncols
     for i, c in enumerate(piv):
@@ -97,20 +104,7 @@ def _solve(rows, rhs, ncols, zero=_Z):
 def _nullspace(rows, ncols, zero=_Z, one=Fraction(1)):
     """A basis of {p : rows . p = 0}."""
     M = [list(r) for r in rows]
-    piv, r = [], 0
-    for c in range(ncols):
-        p = next((i for i in range(r, len(M)) if M[i][c]), None)
-        if p is None:
-            continue
-        M[r], M[p] = M[p], M[r]
-        inv = 1 / M[r][c]
-        M[r] = [v * inv for v in M[r]]
-        for i in range(len(M)):
-            if i != r and M[i][c]:
-                t = M[i][c]
-                M[i] = [a - t * b for a, b in zip(M[i], M[r])]
-        piv.append(c)
-        r += 1
+    piv = _rref(M, ncols)
     basis = []
     for f in (c for c in range(ncols) if c not in piv):
         v = [zero] * ncols
