@@ -25,7 +25,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-__all__ = ["Claim", "Report", "run_script", "run_checks"]
+__all__ = ["Claim", "Report", "run_script", "run_checks", "run_claims"]
 
 
 @dataclass
@@ -120,6 +120,18 @@ class Report:
             lines.append("    instances: " + (over if len(over) <= 110 else over[:107] + "..."))
         lines.append("VERIFIED" if self.ok else "NOT VERIFIED")
         return "\n".join(lines)
+
+
+def run_claims(report, quick: bool, hooks: dict, claims, known) -> None:
+    """Run a script's claims [(id, fn(report, quick, hooks)), ...]: every one, or those named by the
+    hook ``only`` (a set of ids); a hook not in ``known`` is refused (a misspelt hook breaks nothing)."""
+    unknown = set(hooks) - set(known)
+    if unknown:
+        raise ValueError(f"unknown hooks: {', '.join(sorted(unknown))}")
+    only = hooks.get("only")
+    for cid, fn in claims:
+        if only is None or cid in only:
+            fn(report, quick, hooks)
 
 
 def run_checks(checks, quick: bool = False, title: str | None = None, **hooks) -> Report:

@@ -47,7 +47,7 @@ from exactrelu.bitmodel.instance import (Instance, LossSpec, Sample, load_instan
 from exactrelu.errors import LimitReached  # noqa: E402
 from exactrelu.net import Net  # noqa: E402
 from exactrelu.numbers import log10  # noqa: E402
-from exactrelu.proofkit import run_script  # noqa: E402
+from exactrelu.proofkit import run_claims, run_script  # noqa: E402
 
 PAPER = "Doron-Arad & Mossel 2026"
 HOOKS = {"forward", "from_net", "backprop", "lift_guard", "e1_scale", "growth_factor", "figure1_setup",
@@ -259,13 +259,7 @@ def _claims(quick):
 def checks(report, quick=False, **hooks):
     """Bit model (Doron-Arad & Mossel 2026): DAG semantics, backprop, budget, E.1, Figure 1, gadgets, SLPs,
     Lemma 3.2, Appendix C, ERM witnesses, PAC separation."""
-    unknown = set(hooks) - HOOKS
-    if unknown:
-        raise ValueError(f"unknown hooks: {', '.join(sorted(unknown))}")
-    only = hooks.get("only")
-    for cid, fn in _claims(quick):
-        if only is None or cid in only:
-            fn(report, quick, hooks)
+    run_claims(report, quick, hooks, _claims(quick), HOOKS)
 
 
 # -- 1. the model ------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from exactrelu.erm_kernel import check_erm  # noqa: E402
 from exactrelu.errors import CertificateRejected  # noqa: E402
 from exactrelu.learning import reductions as R  # noqa: E402
 from exactrelu.learning.erm import erm  # noqa: E402
-from exactrelu.proofkit import run_script  # noqa: E402
+from exactrelu.proofkit import run_claims, run_script  # noqa: E402
 
 ERM_SRC = "exactrelu's ERM (exactrelu/learning/erm.py, checker exactrelu/erm_kernel.py)"
 BR_SRC = "after Blum & Rivest 1992; the ReLU-sum adaptation is [R] reconstruction"
@@ -307,13 +307,7 @@ def _claims(quick):
 
 def checks(report, quick=False, **hooks):
     """Training hardness: the exact ERM oracle against brute force, and the set-splitting reduction."""
-    unknown = set(hooks) - HOOKS
-    if unknown:
-        raise ValueError(f"unknown hooks: {', '.join(sorted(unknown))}")
-    only = hooks.get("only")
-    for cid, fn in _claims(quick):
-        if only is None or cid in only:
-            fn(report, quick, hooks)
+    run_claims(report, quick, hooks, _claims(quick), HOOKS)
 
 
 if __name__ == "__main__":

@@ -27,3 +27,11 @@ def load_proof(name):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def run_claim(proof, cid, **hooks):
+    """Run one claim of a proofs/ script module (its ``only`` hook) in quick mode; its Claim."""
+    from exactrelu.proofkit import run_checks
+    rep = run_checks(proof.checks, quick=True, only={cid}, **hooks)
+    assert [c.id for c in rep.claims] == [cid]
+    return rep.claims[0]

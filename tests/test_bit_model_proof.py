@@ -9,16 +9,14 @@ import pytest
 from exactrelu.bitmodel import erm, figure1, gadget as g, pac, passes, slp as S
 from exactrelu.bitmodel.dag import from_net
 from exactrelu.proofkit import run_checks
-from helpers import load_proof
+from helpers import load_proof, run_claim
 
 PROOF = load_proof("bit_model")
 IDS = [cid for cid, _ in PROOF._claims(True)]
 
 
 def run_one(cid, **hooks):
-    rep = run_checks(PROOF.checks, quick=True, only={cid}, **hooks)
-    assert [c.id for c in rep.claims] == [cid]
-    return rep.claims[0]
+    return run_claim(PROOF, cid, **hooks)
 
 
 def test_the_whole_script_holds_in_quick_mode():

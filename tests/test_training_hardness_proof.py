@@ -7,16 +7,14 @@ import pytest
 
 from exactrelu.learning import reductions as R
 from exactrelu.proofkit import run_checks
-from helpers import load_proof
+from helpers import load_proof, run_claim
 
 PROOF = load_proof("training_hardness")
 IDS = [cid for cid, _ in PROOF._claims(True)]
 
 
 def run_one(cid, **hooks):
-    rep = run_checks(PROOF.checks, quick=True, only={cid}, **hooks)
-    assert [c.id for c in rep.claims] == [cid]
-    return rep.claims[0]
+    return run_claim(PROOF, cid, **hooks)
 
 
 def test_the_whole_script_holds_in_quick_mode():
