@@ -51,8 +51,9 @@ __all__ = ["Coef", "MAX_DEGREE", "hermite_coefficients", "he_at_zero", "moment",
            "generating_function_check", "he_multinomial", "relu_inner_product", "relu_inner_product_direct",
            "Gap"]
 
-#: Largest degree the command accepts: degree 2000 takes a few seconds; memory is O(N^2) big integers.
-MAX_DEGREE = 2000
+#: Largest degree the command accepts: degree 1000 takes about 2 s (both routes, the sympy forms and the
+#: Parseval gaps; 2000 takes about 12 s), and the He_i coefficient table is O(N^2) big integers.
+MAX_DEGREE = 1000
 
 
 @dataclass(frozen=True)
@@ -162,13 +163,22 @@ def coefficients_closed(n: int, formula=None) -> list[Coef]:
 
 
 def coefficients_direct(n: int, step=None, progress=None) -> list[Coef]:
-    """c_0..c_n by exact integration: sum_k [z^k]He_i M_{k+1} (``step``: see :func:`moment`)."""
+    """c_0..c_n by exact integration: sum_k [z^k]He_i M_{k+1} (``step``: see :func:`moment`).
+    Integer arithmetic where the moments are integers or halves (the default recurrence)."""
     He = hermite_coefficients(n)
     M = _moments(n + 1, step)
+    ints = step is None
+    if ints:                                    # 2 r_j and q_j are integers for the true recurrence
+        R2 = [int(2 * r) for r, _ in M]
+        Q = [int(q) for _, q in M]
     out = []
     for i, poly in enumerate(He):
-        r = sum((v * M[k + 1][0] for k, v in enumerate(poly) if v), Fraction(0))
-        q = sum((v * M[k + 1][1] for k, v in enumerate(poly) if v), Fraction(0))
+        if ints:
+            r = Fraction(sum(v * R2[k + 1] for k, v in enumerate(poly) if v), 2)
+            q = Fraction(sum(v * Q[k + 1] for k, v in enumerate(poly) if v))
+        else:
+            r = sum((v * M[k + 1][0] for k, v in enumerate(poly) if v), Fraction(0))
+            q = sum((v * M[k + 1][1] for k, v in enumerate(poly) if v), Fraction(0))
         out.append(Coef(i, r, q))
         if progress is not None:
             progress(i)
