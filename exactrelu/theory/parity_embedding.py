@@ -226,12 +226,16 @@ class Certified:
     def hi(self):
         return self.A.upper()
 
-    def endpoints(self) -> tuple[Fraction, Fraction]:
-        """The ball's exact endpoints as Fractions: lo <= A_k <= hi."""
+    def endpoints(self) -> tuple[Fraction, Fraction] | None:
+        """The ball's exact endpoints as Fractions: lo <= A_k <= hi (None for a non-finite ball)."""
+        if not self.A.is_finite():
+            return None
         return arb_to_fraction(self.A.lower()), arb_to_fraction(self.A.upper())
 
     def interval_str(self, digits: int = 10) -> str:
         """'[lo, hi]' with decimals rounded outward (the printed interval still contains A_k)."""
+        if self.endpoints() is None:
+            return "[-inf, inf]"
         lo, hi = self.endpoints()
         return f"[{outward(lo, digits, False)}, {outward(hi, digits, True)}]"
 
@@ -261,22 +265,20 @@ def outward(q: Fraction, digits: int, up: bool) -> str:
 def A_even_certified(k: int, V: int = 20, prec: int = 96, dawson_fn=None, prefactor=None) -> Certified:
     """A_k for even k >= 2 enclosed in an arb ball: the Dawson integral on [0, V] by acb.integral, the tail
     by the two lemmas (both must be certified, else the ball is the whole line), times the prefactor
-    (-1)^(k/2+1) (4/pi)^(k/2) / (pi sqrt(2k)) (``prefactor(k)`` replaces it: a hook)."""
+    (-1)^(k/2+1) (4/pi)^(k/2) / (pi sqrt(2k)).  Hooks: ``dawson_fn(v)`` replaces F(v)/v = 1F1(1; 3/2; -v^2)
+    (acb in, acb out), ``prefactor(k)`` the prefactor."""
     from flint import acb, arb, ctx
     if k < 2 or k % 2:
         raise ValueError("k must be even and >= 2")
     old = ctx.prec
     ctx.prec = prec
     try:
-        Fv = dawson_fn or _dawson_over_v
-        if dawson_fn is None:
-            def f(x, _analytic):
-                return x ** (k - 2) * Fv(x) ** k
-        else:
-            def f(x, _analytic):
-                return dawson_fn(x) ** k / (x * x)
+        Fv = dawson_fn or _dawson_over_v              # F(v)/v, entire
+
+        def f(x, _analytic):
+            return x ** (k - 2) * Fv(x) ** k
         body = acb.integral(f, 0, V).real
-        lem = dawson_tail_lemmas(V, None if dawson_fn is None else dawson_fn)
+        lem = dawson_tail_lemmas(V, None if dawson_fn is None else (lambda v: acb(v) * dawson_fn(v)))
         Va = arb(V)
         base = 1 / (arb(2) ** k * (k + 1) * Va ** (k + 1))
         top = base * (1 + 1 / (Va * Va)) ** k
