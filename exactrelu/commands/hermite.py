@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 
-from ..errors import InputError
 from ..numbers import to_integer
 from ..progress import Progress, add_option, wanted
 

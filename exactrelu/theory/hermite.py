@@ -44,7 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from math import comb, factorial, isqrt
+from math import comb, factorial
 
 __all__ = ["Coef", "MAX_DEGREE", "hermite_coefficients", "he_at_zero", "moment", "moment_integrated",
            "coefficients_closed", "coefficients_direct", "to_sympy", "squared", "b_closed", "parseval",
@@ -103,18 +103,6 @@ def he_at_zero(n: int) -> int:
     return (-1) ** m * df
 
 
-def _moment_recurrence(j, M0, M1, step):
-    a, b = (M0, M1)
-    if j == 0:
-        return a
-    if j == 1:
-        return b
-    vals = [a, b]
-    for i in range(2, j + 1):
-        vals.append(step(i) * vals[i - 2])
-    return vals[j]
-
-
 def moment(j: int, step=None) -> tuple[Fraction, Fraction]:
     """M_j = E[z^j 1_{z>0}] = r + q / sqrt(2 pi), returned as (r, q), by M_j = (j-1) M_{j-2}
     (``step(i)`` replaces the factor i - 1: a hook for broken recurrences).
@@ -122,10 +110,7 @@ def moment(j: int, step=None) -> tuple[Fraction, Fraction]:
     >>> moment(0), moment(1), moment(4)
     ((Fraction(1, 2), Fraction(0, 1)), (Fraction(0, 1), Fraction(1, 1)), (Fraction(3, 2), Fraction(0, 1)))
     """
-    st = step or (lambda i: i - 1)
-    r = _moment_recurrence(j, Fraction(1, 2), Fraction(0), st)
-    q = _moment_recurrence(j, Fraction(0), Fraction(1), st)
-    return _F(r), _F(q)
+    return _moments(j, step)[j]
 
 
 def _moments(n: int, step=None) -> list[tuple[Fraction, Fraction]]:
