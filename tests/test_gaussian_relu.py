@@ -56,7 +56,7 @@ def test_population_loss_matches_monte_carlo_and_opt_is_its_minimum():
 
 def test_guarantee_check_holds_with_fixed_seeds():
     rows = g.guarantee_check(quick=True)
-    assert len(rows) == 6 and all(r["held"] for r in rows)
+    assert len(rows) == 8 and all(r["held"] for r in rows)
     for r in rows:
         assert r["loss"] <= r["ci_upper"] <= r["bound"]
         assert r["C"] == g.GUARANTEE_C and r["delta"] == g.GUARANTEE_DELTA

@@ -572,16 +572,49 @@ def loss_upper_bound(w, test: Instance, delta: float, B: float | None = None) ->
             "hoeffding": float((B * B * h).b)}
 
 
+def _arb_to_iv(a):
+    """An mpmath interval enclosing the python-flint arb ball a (its exact endpoints)."""
+    m = _iv()
+    ends = []
+    for e in (a.lower(), a.upper()):
+        man, ex = e.man_exp()
+        ends.append(_q(Fraction(int(man)) * Fraction(2) ** int(ex)))
+    return m.mpf([ends[0].a, ends[1].b])
+
+
+def _opt_upper_iv(inst: Instance):
+    """The exact upper bound L(w*) as an interval: for the adversarial model P(R) = P(u.x > s)/2 with the
+    float s the generator used (python-flint arb, rigorous; = eta up to the rounding of s), for the boundary
+    model |w*|^2 (erf(tau/sqrt 2)/4 - tau phi(tau)/2) with the float tau the generator used (python-flint
+    arb, rigorous)."""
+    import flint
+    old = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        sq = sum(Fraction(float(c)) ** 2 for c in inst.w_star)
+        s2 = flint.arb(flint.fmpq(sq.numerator, sq.denominator))
+        tau = flint.arb(flint.fmpq(*Fraction(inst.s).as_integer_ratio()))
+        if inst.noise == "adversarial":   # loss 1 on R: P(u.x > s) / 2 = erfc(s / sqrt 2) / 4
+            val = (tau / flint.arb(2).sqrt()).erfc() / 4
+        else:
+            phi = (-(tau * tau) / 2).exp() / (2 * flint.arb.pi()).sqrt()
+            val = s2 * ((tau / flint.arb(2).sqrt()).erf() / 4 - tau * phi / 2)
+        return _arb_to_iv(val)
+    finally:
+        flint.ctx.prec = old
+
+
 def guarantee_check(quick: bool = True, *, C: float = GUARANTEE_C, eps: float = GUARANTEE_EPS,
                     delta: float = GUARANTEE_DELTA, method: str = "average", threshold: float | None = None,
                     learner=None, instances=None) -> list[dict]:
     """Run the algorithm on fixed-seed planted instances and decide, per instance, whether the upper end
     of the (1 - delta) loss bound (:func:`loss_upper_bound`, on a fresh sample) is <= C opt^(2/3) + eps
-    (mpmath intervals: held iff upper.b <= bound.a).  opt is exact for the random model and the exact upper
-    bound eta for the adversarial one (then the check is of a consequence of the theorem: opt <= eta).
+    (mpmath intervals: held iff upper.b <= bound.a).  opt is exact for the random model and an exact upper
+    bound L(w*) for the adversarial and boundary ones (then the check is of a consequence of the theorem:
+    opt <= L(w*), so loss <= C opt^(2/3) + eps implies loss <= C L(w*)^(2/3) + eps).
     ``threshold`` forces a single t, ``learner`` replaces the halfspace step (hooks that must break it).
     Returns one dict per instance: loss (closed form where it exists, else the sample mean), ci_upper, opt,
-    bound, held, and the parameters.  Quick: d = 8, n = 20000, m = 200000 (about 2 s)."""
+    bound, held, and the parameters.  Quick: d = 8, n = 20000, m = 200000, 8 instances (about 3 s)."""
     C, eps = float(C), float(eps)
     if not (C > 0 and eps >= 0):
         raise InputError(f"C must be > 0 and eps >= 0, got C = {C}, eps = {eps}")
@@ -591,6 +624,8 @@ def guarantee_check(quick: bool = True, *, C: float = GUARANTEE_C, eps: float = 
                      for i, e in enumerate((0.01, 0.05, 0.2))]
         instances += [dict(noise="adversarial", eta=e, d=d, n=n, m=m, seed=20 + i)
                       for i, e in enumerate((0.01, 0.05, 0.2))]
+        instances += [dict(noise="boundary", eta=e, d=d, n=n, m=m, seed=30 + i)
+                      for i, e in enumerate((0.05, 0.2))]
     mp = _iv()
     out = []
     for spec in instances:
@@ -603,7 +638,7 @@ def guarantee_check(quick: bool = True, *, C: float = GUARANTEE_C, eps: float = 
             opt_iv = opt_random(_norm_iv(inst.w_star), inst.eta, iv=True)
             loss = population_loss(fit.w, inst)
         else:
-            opt_iv = _q(inst.opt)
+            opt_iv = _opt_upper_iv(inst)
             loss = ub["mean"]
         opt_pos = mp.mpf([max(0, float(opt_iv.a)), float(opt_iv.b)]) if opt_iv.a < 0 else opt_iv
         bound = _q(C) * opt_pos ** (mp.mpf(2) / 3) + _q(eps)
