@@ -172,3 +172,16 @@ def test_cli_bad_degree_is_one_line_exit_2(bad, msg):
 def test_cli_progress_goes_to_stderr():
     code, out, err = cli("hermite", "--degree", 50, "--json", "--progress")
     assert code == 0 and "hermite" in err and json.loads(out)["coefficients"][0] == "sqrt(2)/(2*sqrt(pi))"
+
+
+def test_relu_expansion_is_the_univariate_series_along_a_unit_vector():
+    """For unit w the truncated product expansion equals sum_n c_n He_n(w.x)/sqrt(n!) as a polynomial in x."""
+    w = (F(3, 5), F(4, 5))
+    x0, x1, y = sp.symbols("x0 x1 y")
+    exp = H.relu_expansion(w, 6)
+    lhs = sum(v * sp.hermite_prob(al[0], x0) * sp.hermite_prob(al[1], x1) for al, v in exp.items())
+    s = sp.Rational(3, 5) * x0 + sp.Rational(4, 5) * x1
+    rhs = sum(H.to_sympy(c) * sp.hermite_prob(c.i, y).subs(y, s) / sp.sqrt(sp.factorial(c.i))
+              for c in H.coefficients_closed(6))
+    assert sp.simplify(sp.expand(lhs - rhs)) == 0
+    assert all(sum(al) in (0, 1) or sum(al) % 2 == 0 for al in exp)      # no odd degree above 1

@@ -49,7 +49,7 @@ from math import comb, factorial
 __all__ = ["Coef", "MAX_DEGREE", "hermite_coefficients", "he_at_zero", "moment", "moment_integrated",
            "coefficients_closed", "coefficients_direct", "to_sympy", "squared", "b_closed", "parseval",
            "generating_function_check", "he_multinomial", "relu_inner_product", "relu_inner_product_direct",
-           "Gap"]
+           "Gap", "he_multinomial_holds", "he_multinomial_symbolic", "relu_expansion", "gap_certified"]
 
 #: Largest degree the command accepts: degree 1000 takes about 2 s (both routes, the sympy forms and the
 #: Parseval gaps; 2000 takes about 12 s), and the He_i coefficient table is O(N^2) big integers.
@@ -411,3 +411,20 @@ def he_multinomial_symbolic(d: int, n: int) -> bool:
         return True
     _, rem = sp.reduced(diff, [sum(wi ** 2 for wi in ws) - 1], *ws, *xs)
     return sp.expand(rem) == 0
+
+
+def relu_expansion(w, degree: int, coef=None) -> dict:
+    """The Hermite expansion of ReLU(w.x) to total degree ``degree``: {alpha: coefficient} with
+    ReLU(w.x) ~ sum_alpha coefficient * prod_j He_{alpha_j}(x_j), coefficient = E[ReLU(w.x) H_alpha] / alpha!
+    (sympy; [R] reconstruction, see the module doc).  Multi-indices whose coefficient is 0 are left out."""
+    import sympy as sp
+    out = {}
+    for n in range(degree + 1):
+        for al in _multi_indices(len(w), n):
+            den = 1
+            for a in al:
+                den *= factorial(a)
+            v = relu_inner_product(w, al, coef) / den
+            if v != 0:
+                out[al] = sp.expand(v)
+    return out
