@@ -33,6 +33,16 @@ Nodes (JSON dicts; numbers int, Fraction or "p/q" text; a dual is {j: lambda_j} 
                                                 the next len(fix) hyperplanes, one sign each, with a dual
                                                 proving it on R: -z = sum lambda_j G_j for "+", z = ... for "-"
     {"bound": dual, "theta": [t_1, ..., t_kD]}  leaf: the Lagrangian bound on the decided points
+    {"bound": dual, "theta": [...], "convex": {i: [tau_1, ..., tau_k]}}
+                                                the same, with *convex points* i (below) bounded by a
+                                                subgradient instead of being decided
+
+Convex points.  When every a_u equals one sign sg (the trees [+1..+1] and [-1..-1]), a point with
+sg y_i <= 0 has the loss term (sg r_i - y_i)^2 = (r_i + c_i)^2, r_i = sum_u relu(z_{u,i}), c_i = -sg y_i >= 0:
+a convex function of theta (h(r) = (r + c)^2 is convex and nondecreasing on r >= 0, r is convex), so it
+needs no branching; a subgradient at theta_l is 2 (r_i + c_i) sum_u tau_u z_{u,i} (as a linear form),
+tau_u = 1 where z_{u,i}(theta_l) > 0, 0 where < 0, any value in [0, 1] where = 0.  A tree may give its
+own ``order`` (trees[t]["order"]), e.g. with the convex points last, never decided.
 
 There is no "empty" leaf: every region is a cone that contains theta = 0, so none is empty.
 """
@@ -53,6 +63,7 @@ _NUM = _re.compile(r"\s*([+-]?)([0-9]+)(?:\s*/\s*([0-9]+))?\s*\Z")
 _INDEX = _re.compile(r"[0-9]{1,9}\Z")
 _KEYS = {"format", "version", "relus", "bias", "n", "d", "order", "lower", "loss", "params", "trees"}
 _NODE_KEYS = {"split": {"split", "neg", "pos"}, "fix": {"fix", "duals", "next"}, "bound": {"bound", "theta"}}
+_OPTIONAL = {"split": set(), "fix": set(), "bound": {"convex"}}
 
 
 @dataclass(frozen=True)
@@ -155,7 +166,7 @@ class _Replay:
         if not isinstance(nd, dict):
             raise CertificateRejected(f"{where}: a node must be a JSON object")
         kinds = [k for k in _NODE_KEYS if k in nd]
-        if len(kinds) != 1 or set(nd) != _NODE_KEYS[kinds[0]]:
+        if len(kinds) != 1 or not _NODE_KEYS[kinds[0]] <= set(nd) <= _NODE_KEYS[kinds[0]] | _OPTIONAL[kinds[0]]:
             raise CertificateRejected(f"{where}: not a node (keys {sorted(nd)}; expected one of "
                                       f"{[sorted(v) for v in _NODE_KEYS.values()]})")
         m = len(self.cons)
@@ -207,15 +218,22 @@ class _Replay:
         # (squares of affine forms plus a linear form), so a point theta_l where its gradient
         # 2 sum_i (a_i . theta_l - y_i) a_i + sum_j lambda_j G_j vanishes (checked exactly) is a global
         # minimiser of phi over R^N: L_s >= phi(theta_l) on R, and phi(theta_l) >= lower is checked.
+        # Convex points (listed in "convex", then left out of q): on R, L_s >= q + sum_i psi_i and
+        # psi_i(theta) >= psi_i(theta_l) + g_i . (theta - theta_l) for the subgradient g_i (module doc),
+        # so phi gains the affine minorants; it stays convex and the same stationarity check applies.
         m = len(self.cons)
         lam = _dual(nd["bound"], m, f"{where}.bound")
         th = _vec(nd["theta"], self.N, f"{where}.theta")
+        cvx = self.convex(nd.get("convex", {}), th, where)
         sign = {}
         for j, (u, x, sg) in enumerate(self.cons):
             sign[self.hyp[j]] = sg
         grad = [Fraction(0)] * self.N
         phi = Fraction(0)
-        for i in {i for i, _ in self.hyp[:m]}:
+        for i, (psi, g) in cvx.items():
+            phi += psi
+            grad = [a + b for a, b in zip(grad, g)]
+        for i in {i for i, _ in self.hyp[:m]} - set(cvx):
             if not all((i, u) in sign for u in range(self.k)):
                 continue
             a = [Fraction(0)] * self.N
@@ -238,6 +256,32 @@ class _Replay:
         if phi < self.lower:
             raise CertificateRejected(f"{where}: the dual bound {_txt(phi)} is below the claimed lower bound "
                                       f"{_txt(self.lower)}")
+
+    def convex(self, spec, th, where):
+        """{i: (psi_i(theta_l), subgradient g_i)} for the listed convex points, each checked."""
+        if not isinstance(spec, dict) or (spec and len(set(self.signs)) != 1):
+            raise CertificateRejected(f"{where}.convex: convex points need a dict and equal output signs")
+        sg, out = self.signs[0], {}
+        for key, taus in spec.items():
+            i = int(key) if type(key) is str and _INDEX.match(key) else key if type(key) is int else -1
+            if not 0 <= i < len(self.xt) or i in out:
+                raise CertificateRejected(f"{where}.convex: {key!r} is not a point index (or repeats one)")
+            c = -sg * self.ys[i]
+            if c < 0:
+                raise CertificateRejected(f"{where}.convex: point {i} (label {_txt(self.ys[i])}) is not convex "
+                                          f"under output signs {self.signs}")
+            tau = _vec(taus, self.k, f"{where}.convex[{i}]")
+            g, r = [Fraction(0)] * self.N, Fraction(0)
+            for u in range(self.k):
+                z = sum(xv * tv for xv, tv in zip(self.xt[i], th[u * self.D:(u + 1) * self.D]))
+                if not (tau[u] == 1 if z > 0 else tau[u] == 0 if z < 0 else 0 <= tau[u] <= 1):
+                    raise CertificateRejected(f"{where}.convex[{i}]: tau_{u} = {_txt(tau[u])} is no subgradient "
+                                              f"of relu at z = {_txt(z)}")
+                r += max(z, Fraction(0))
+                for v, xv in enumerate(self.xt[i]):
+                    g[u * self.D + v] = tau[u] * xv
+            out[i] = ((r + c) ** 2, [2 * (r + c) * gv for gv in g])
+        return out
 
 
 def _loss(pts, ys, params, k, bias, where):
@@ -300,9 +344,13 @@ def check_erm(points, labels, relus: int, bias: bool, cert) -> ErmChecked:
     if not isinstance(trees, list) or len(trees) != len(want):
         raise CertificateRejected(f"certificate.trees: need {len(want)} trees, one per sign vector {want}")
     for t, (tree, s) in enumerate(zip(trees, want)):
-        if not isinstance(tree, dict) or set(tree) != {"a", "tree"} or tree["a"] != s:
-            raise CertificateRejected(f"certificate.trees[{t}]: must be {{'a': {s}, 'tree': node}}")
-        r = _Replay(pts, ys, k, bias, order, s, lower)
+        if not isinstance(tree, dict) or set(tree) - {"order"} != {"a", "tree"} or tree["a"] != s:
+            raise CertificateRejected(f"certificate.trees[{t}]: must be {{'a': {s}, 'tree': node}} "
+                                      f"(and optionally 'order')")
+        tord = tree.get("order", order)
+        if not isinstance(tord, list) or any(type(o) is not int for o in tord) or sorted(tord) != list(range(n)):
+            raise CertificateRejected(f"certificate.trees[{t}].order: must be a permutation of 0..{n - 1}")
+        r = _Replay(pts, ys, k, bias, tord, s, lower)
         r.node(tree["tree"], f"trees[{t}].tree")
     what = (f"sum_i (sum_u a_u relu(w_u . x_i{' + b_u' if bias else ''}) - y_i)^2 over all real "
             f"w{', b' if bias else ''}, a (k = {k}, n = {n}, d = {d})")

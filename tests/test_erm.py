@@ -244,3 +244,41 @@ def test_time_limit_with_loss_zero_found_is_exact(tmp_path):
     data = _data(tmp_path)            # two ReLUs fit GOOD exactly; the float start finds it
     code, out, err = cli("erm", data, "--relus", 2, "--bias", "--time-limit", "1/1000000", "--json")
     assert code == 0 and json.loads(out) == {**json.loads(out), "loss": "0", "exact": True}
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6), st.integers(1, 5), st.integers(1, 2), st.booleans(), st.integers(1, 2))
+def test_convex_points_change_the_search_not_the_optimum(seed, n, d, bias, k):
+    """With and without the convex points (never branched on, bounded by their convex terms) the
+    certified optimum is the same, and both certificates replay."""
+    if k == 2 and (n > 3 or d > 1):
+        n, d = min(n, 3), 1
+    pts, ys = _random_data(seed, n, d)
+    a = erm(pts, ys, k, bias)
+    b = erm(pts, ys, k, bias, use_convex=False)
+    assert a.upper == b.upper
+    for r in (a, b):
+        assert check_erm(pts, ys, k, bias, r.certificate).lower == r.upper
+
+
+def test_qp_weights_and_the_float_guess_fallback():
+    """Weighted rows equal repeated rows; a QP whose float working set is wrong still ends exact (KKT)."""
+    A, y, G = [[F(1), F(1)], [F(1), F(-1)]], [F(3), F(1, 3)], [[F(-1), F(0)], [F(0), F(1)]]
+    v1, t1, l1 = qp(A, y, G, 2, weights=[3, 1])
+    v2, t2, l2 = qp([A[0]] * 3 + [A[1]], [y[0]] * 3 + [y[1]], G, 2)
+    assert v1 == v2 and t1 == t2 and l1 == l2
+    import exactrelu.learning.erm as E
+    orig = E._float_working_set
+    try:
+        E._float_working_set = lambda H, c, G, N, warm: ([0, 1], [0.0] * N)     # a wrong guess
+        v3, t3, l3 = qp(A, y, G, 2, weights=[3, 1])
+    finally:
+        E._float_working_set = orig
+    assert (v3, t3, l3) == (v1, t1, l1)
+
+
+def test_pattern_bound_counts_only_branched_points():
+    ys = [F(1), F(0), F(-1), F(2)]          # [+1]: branches on the two positive labels, [-1] on the one negative
+    assert pattern_bound(4, 1, 1, False, ys) == 2 + 2
+    assert pattern_bound(4, 1, 1, False) == 2 * 2
+    assert pattern_bound(4, 2, 1, True, ys) == 2 * (1 + 1) + 2 * 1      # C(1, 2) = 0

@@ -263,3 +263,65 @@ def test_random_tampering_never_proves_a_false_claim(honest, key):
         if c.upper is not None:
             assert c.upper >= opt
     assert accepted < 150
+
+
+# -- convex points (trees [+1..+1] / [-1..-1]: points with sg y <= 0 bounded by a subgradient) ----------------
+def _convex_leaf(cert):
+    return next((t, nd) for t, _, nd in _nodes(cert, lambda n: "convex" in n and n["convex"]))
+
+
+def test_honest_certificates_use_convex_points(honest):
+    for key in DATA:
+        t, nd = _convex_leaf(honest[key].certificate)
+        assert len(set(honest[key].certificate["trees"][t]["a"])) == 1
+
+
+def test_convex_point_with_the_wrong_label_sign_is_rejected(honest):
+    cert = copy.deepcopy(honest["nobias"].certificate)
+    t, nd = _convex_leaf(cert)
+    sg = cert["trees"][t]["a"][0]
+    bad = next(i for i, y in enumerate(YS2) if sg * y > 0)
+    nd["convex"][str(bad)] = ["0"]
+    _reject("nobias", cert, "is not convex")
+
+
+def test_convex_points_under_mixed_signs_are_rejected(honest):
+    cert = copy.deepcopy(honest["two"].certificate)
+    t = next(t for t, tr in enumerate(cert["trees"]) if tr["a"] == [1, -1])
+    leaf = next(nd for path, nd in _walk(cert["trees"][t]["tree"]) if "bound" in nd)
+    leaf["convex"] = {"3": ["0", "0"]}
+    _reject("two", cert, "equal output signs")
+
+
+@pytest.mark.parametrize("tau", ["2", "-1/2", "1/2"])
+def test_a_tau_that_is_no_subgradient_is_rejected(honest, tau):
+    cert = copy.deepcopy(honest["one"].certificate)
+    t, nd = _convex_leaf(cert)
+    i, taus = next(iter(nd["convex"].items()))
+    th = [F(v) for v in nd["theta"]]
+    z = sum(F(a) * b for a, b in zip(list(PTS[int(i)]) + [F(1)], th))
+    if tau == "1/2" and z == 0:
+        tau = "2"
+    nd["convex"][i] = [tau]
+    _reject("one", cert, "no subgradient")
+
+
+def test_a_dropped_or_repeated_convex_point_is_rejected(honest):
+    cert = copy.deepcopy(honest["one"].certificate)
+    t, nd = _convex_leaf(cert)
+    assert cert["trees"][t]["a"] == [-1] and len(nd["convex"]) == len(PTS)     # every label >= 0: all convex
+    nd["convex"] = {}                                      # their terms are lost: the bound no longer holds
+    _reject("one", cert, "below the claimed lower bound")
+    cert = copy.deepcopy(honest["one"].certificate)
+    t, nd = _convex_leaf(cert)
+    i, taus = next(iter(nd["convex"].items()))
+    nd["convex"][int(i)] = taus
+    _reject("one", cert, "repeats")
+
+
+def test_a_tree_order_must_be_a_permutation(honest):
+    cert = copy.deepcopy(honest["one"].certificate)
+    cert["trees"][0]["order"] = cert["trees"][0]["order"][:-1] + [0]
+    _reject("one", cert, "trees[0].order")
+    cert["trees"][0]["extra"] = 1
+    _reject("one", cert, "trees[0]")

@@ -9,6 +9,13 @@ closed cells, which cover parameter space.  At a node whose decided points give 
 exact convex QP of those points over R, solved by an exact primal active-set method, KKT multipliers
 included) at least the best loss found, the subtree is pruned.  The output certificate is replayed
 by :mod:`exactrelu.erm_kernel` (format and soundness there and in docs/erm.md).
+
+Convex points: under the sign vectors [+1..+1] and [-1..-1] a point with sg y_i <= 0 has a convex loss
+term (sum_u relu(z_u) + |y_i|)^2; it is never branched on but enters every node's bound through the
+lifted convex QP (variables s_u >= 0, s_u >= z_u, term (sum_u s_u + |y_i|)^2; repeated points share
+their variables with a weight), and its certificate entry is a subgradient (tau_u).  The QP's working
+set is guessed in floats and verified exactly (:func:`qp`); a split is found by a reflected interior
+point before an LP is tried.
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from ..errors import InputError, LimitReached
 from ..erm_kernel import FORMAT, MAX_HYPERPLANES, sorted_signs
 from ..numbers import fmt
 
-__all__ = ["ErmResult", "ErmLimit", "erm", "pattern_bound", "qp", "loss", "MAX_PATTERNS"]
+__all__ = ["ErmResult", "ErmLimit", "erm", "pattern_bound", "convex_points", "qp", "loss", "MAX_PATTERNS"]
 
 MAX_PATTERNS = 200_000
 _Z = Fraction(0)
@@ -119,47 +126,150 @@ def _dot(a, b):
     return sum((x * y for x, y in zip(a, b) if x and y), _Z)
 
 
-def qp(A, y, G, N, stop_at=None, warm=None, info=None):
-    """Exact min of sum_i (A_i . t - y_i)^2 subject to G_j . t <= 0 (a cone: t = 0 is feasible).
+def qp(A, y, G, N, stop_at=None, warm=None, info=None, weights=None):
+    """Exact min of sum_i w_i (A_i . t - y_i)^2 subject to G_j . t <= 0 (a cone: t = 0 is feasible);
+    w_i = ``weights`` (default 1).
 
-    Returns (value, t, {j: lambda_j}) with the KKT conditions exact: 2 A^T (A t - y) + sum lambda_j G_j = 0,
+    Returns (value, t, {j: lambda_j}) with the KKT conditions exact: 2 A^T W (A t - y) + sum lambda_j G_j = 0,
     lambda >= 0, G t <= 0, so value is both attained and the Lagrangian dual bound.  With ``stop_at``,
     returns early (lambda = {}) when the unconstrained least-squares value is already >= stop_at.
     ``warm`` = (t, W): a start point and working set (used only when t is feasible and W tight there);
-    ``info``, a dict, receives the final working set as info["W"]."""
+    ``info``, a dict, receives the final working set as info["W"].
+
+    The working set is first guessed by a float active-set method (numpy) and its KKT system solved
+    once exactly; only when the exact solution is infeasible or has a negative multiplier does the
+    exact primal active-set method run (from the warm start), so the answer never rests on floats."""
     try:                                          # python-flint's fmpq: the same exact rationals, faster
         from flint import fmpq as Q
     except ImportError:                           # pragma: no cover
         Q = Fraction
-    cv = (lambda v: Q(v.numerator, v.denominator)) if Q is not Fraction else Fraction
+    cv = _to_q(Q)
     back = (lambda v: Fraction(int(v.p), int(v.q))) if Q is not Fraction else Fraction
     zero, one = Q(0), Q(1)
+    wts = [one] * len(A) if weights is None else [cv(v) for v in weights]
     A = [[cv(v) for v in a] for a in A]
     y = [cv(v) for v in y]
     G = [[cv(v) for v in g] for g in G]
-    stop_at = None if stop_at is None else cv(Fraction(stop_at))
+    stop_at = None if stop_at is None else cv(stop_at)
     warm = None if warm is None else ([cv(v) for v in warm[0]], warm[1])
-    res = _qp(A, y, G, N, stop_at, warm, info, zero, one)
+    H, cvec, yy = [[zero] * N for _ in range(N)], [zero] * N, zero
+    for a, yi, w in zip(A, y, wts):                # sum_i w_i a_i a_i', sum_i w_i y_i a_i, sum_i w_i y_i^2 (sparse rows)
+        nz = [(r, v) for r, v in enumerate(a) if v]
+        for r, vr in nz:
+            wr = w * vr
+            cvec[r] += wr * yi
+            row = H[r]
+            for c, vc in nz:
+                row[c] += wr * vc
+        yy += w * yi * yi
+    res = None
+    if stop_at is not None:                      # the least-squares bound first (lambda = 0)
+        t = _solve(H, cvec, N, zero)
+        v = _quad(H, cvec, yy, t, zero)
+        if v >= stop_at:
+            if info is not None:
+                info["W"] = []
+            res = v, t, {}
+    if res is None and Q is not Fraction:
+        res = _qp_guess(H, cvec, yy, G, N, warm, info, zero)
+    if res is None:
+        res = _qp(H, cvec, yy, G, N, warm, info, zero, one)
     return back(res[0]), [back(v) for v in res[1]], {j: back(v) for j, v in res[2].items()}
 
 
-def _qp(A, y, G, N, stop_at, warm, info, _Z, one):
-    H = [[sum((a[r] * a[c] for a in A if a[r] and a[c]), _Z) for c in range(N)] for r in range(N)]
-    cvec = [sum((a[r] * yi for a, yi in zip(A, y) if a[r]), _Z) for r in range(N)]
-    yy = sum((v * v for v in y), _Z)
+def _to_q(Q):
+    """Conversion to Q (fmpq or Fraction) that passes Q values through."""
+    if Q is Fraction:
+        return Fraction
 
+    def cv(v):
+        t = type(v)
+        return v if t is Q else Q(v) if t is int else Q(v.numerator, v.denominator)
+    return cv
+
+
+def _quad(H, cvec, yy, t, zero):
+    """t' H t - 2 c' t + yy, the objective."""
+    Ht = [sum((h * v for h, v in zip(row, t) if h and v), zero) for row in H]
+    return sum((a * b for a, b in zip(t, Ht) if a and b), zero) - 2 * sum((a * b for a, b in zip(cvec, t) if a and b),
+                                                                          zero) + yy
+
+
+def _float_working_set(H, cvec, G, N, warm):
+    """A float primal active-set method for min t'Ht - 2c't, G t <= 0: its final working set (a guess)."""
+    import numpy as np
+    Hf = np.array([[float(v) for v in row] for row in H]).reshape(N, N)
+    cf = np.array([float(v) for v in cvec])
+    Gf = np.array([[float(v) for v in g] for g in G]).reshape(len(G), N)
+    scale = max(1.0, float(np.abs(Hf).max(initial=0)), float(np.abs(cf).max(initial=0)))
+    tol = 1e-9 * scale
+    t, W = np.zeros(N), []
+    if warm is not None:
+        t0 = np.array([float(v) for v in warm[0]])
+        if len(t0) == N and (Gf @ t0 <= tol).all():
+            t, W = t0, [j for j in warm[1] if j < len(G) and abs(Gf[j] @ t0) <= tol]
+    for _ in range(50 + 5 * (len(G) + N)):
+        g = 2 * (Hf @ t - cf)
+        Gw = Gf[W]
+        K = np.block([[2 * Hf, Gw.T], [Gw, np.zeros((len(W), len(W)))]])
+        sol = np.linalg.lstsq(K, np.concatenate([-g, np.zeros(len(W))]), rcond=None)[0]
+        p, lam = sol[:N], sol[N:]
+        if np.abs(p).max(initial=0) <= 1e-10 * (1 + np.abs(t).max(initial=0)):
+            if not W or lam.min() >= -tol:
+                return W, t
+            W.pop(int(lam.argmin()))
+            continue
+        Gp = Gf @ p
+        alpha, block = 1.0, None
+        for j in range(len(G)):
+            if j not in W and Gp[j] > tol:
+                a = max(0.0, -(Gf[j] @ t)) / Gp[j]
+                if a < alpha:
+                    alpha, block = a, j
+        t = t + alpha * p
+        if block is not None:
+            W.append(block)
+    return None
+
+
+def _qp_guess(H, cvec, yy, G, N, warm, info, zero):
+    """The exact KKT point of the float working set, or None when it is not one (infeasible, a
+    negative multiplier, an inconsistent system)."""
+    found = _float_working_set(H, cvec, G, N, warm)
+    if found is None:
+        return None
+    W, tf = found
+    # first the float point rounded to small denominators, its multipliers from 2 H t + G_W' lam = 2 c;
+    # then any exact solution of the KKT system of W (2 H t + G_W' lam = 2 c, G_W t = 0)
+    Q = type(zero)
+    tr = [Q(f.numerator, f.denominator) for f in (Fraction(float(v)).limit_denominator(10 ** 6) for v in tf)]
+    grad = [2 * (sum((h * v for h, v in zip(row, tr) if h and v), zero) - cc) for row, cc in zip(H, cvec)]
+    lam = _solve([[G[j][r] for j in W] for r in range(N)], [-g for g in grad], len(W), zero) if W else \
+        ([] if not any(grad) else None)
+    ok = lambda t, lam: (lam is not None and all(l >= 0 for l in lam) and
+                         all(sum((a * b for a, b in zip(g, t) if a and b), zero) <= 0 for g in G) and
+                         all(not sum((a * b for a, b in zip(G[j], t) if a and b), zero) for j in W))
+    if ok(tr, lam):
+        t = tr
+    else:
+        rows = [[2 * h for h in H[r]] + [G[j][r] for j in W] for r in range(N)] + [list(G[j]) + [zero] * len(W) for j in W]
+        sol = _solve(rows, [2 * v for v in cvec] + [zero] * len(W), N + len(W), zero)
+        if sol is None or not ok(sol[:N], sol[N:]):
+            return None
+        t, lam = sol[:N], sol[N:]
+    if info is not None:
+        info["W"] = list(W)
+    return _quad(H, cvec, yy, t, zero), t, {j: l for j, l in zip(W, lam) if l}
+
+
+def _qp(H, cvec, yy, G, N, warm, info, _Z, one):
+    """The exact primal active-set method (the fallback of :func:`qp`)."""
     def dot(u, v):
         return sum((x * y for x, y in zip(u, v) if x and y), _Z)
 
     def val(t):
         return dot(t, [dot(h, t) for h in H]) - 2 * dot(cvec, t) + yy
 
-    if stop_at is not None:                      # the least-squares bound first (lambda = 0)
-        t = _solve(H, cvec, N, _Z)
-        if val(t) >= stop_at:
-            if info is not None:
-                info["W"] = []
-            return val(t), t, {}
     t, W = [_Z] * N, []
     if warm is not None:
         t0, W0 = warm
@@ -213,12 +323,18 @@ def loss(points, labels, params) -> Fraction:
     return tot
 
 
-def pattern_bound(n: int, d: int, k: int, bias: bool) -> int:
-    """Upper bound on the leaves the search may visit: (k + 1) sign vectors times R^k, R = 2 sum_{i<D}
-    C(n-1, i) the most regions a central arrangement of n hyperplanes in R^D has (D = d + bias)."""
+def pattern_bound(n: int, d: int, k: int, bias: bool, labels=None) -> int:
+    """Upper bound on the leaves the search may visit: (k + 1) sign vectors times R(n)^k, R(m) = 2 sum_{i<D}
+    C(m-1, i) the most regions a central arrangement of m hyperplanes in R^D has (D = d + bias).  With
+    ``labels``, each sign vector counts only the points it branches on (not its convex points):
+    sum over the sign vectors s of R(n - #convex_s)^k."""
     D = d + bool(bias)
-    R = 2 * sum(comb(n - 1, i) for i in range(D)) if n else 1
-    return (k + 1) * R ** k
+
+    def R(m):
+        return 2 * sum(comb(m - 1, i) for i in range(D)) if m else 1
+    if labels is None:
+        return (k + 1) * R(n) ** k
+    return sum(R(n - len(convex_points(labels, s))) ** k for s in sorted_signs(k))
 
 
 def _params(theta, k, D, d, signs):
@@ -260,20 +376,56 @@ def _heuristic(xt, ys, k, signs, seed=0):
 
 
 # ------------------------------------------------------------------ the search
+def convex_points(ys, signs) -> list:
+    """The points whose loss term is convex in theta under the output signs (all equal to sg, and
+    sg y_i <= 0: the term is (sum_u relu(z_u) + |y_i|)^2); none for mixed signs."""
+    if len(set(signs)) != 1:
+        return []
+    return [i for i, y in enumerate(ys) if signs[0] * y <= 0]
+
+
 class _Search:
-    def __init__(self, pts, ys, k, bias, signs, order, realizable, deadline, shared):
+    def __init__(self, pts, ys, k, bias, signs, order, realizable, deadline, shared, convex=()):
         self.pts, self.ys, self.k, self.signs = pts, ys, k, signs
         self.d = len(pts[0])
         self.xt = [list(x) + [Fraction(1)] if bias else list(x) for x in pts]
         self.D = len(self.xt[0])
         self.N = k * self.D
-        self.hyp = [(i, u) for i in order for u in range(k)]
+        self.C = [i for i in order if i in set(convex)]         # never branched: bounded by their convex terms
+        self.hyp = [(i, u) for i in order if i not in set(convex) for u in range(k)]
         self.realizable, self.deadline, self.sh = realizable, deadline, shared
         self.cons = []            # (G vector, (i, u), sg): G = sg * z
         self.pref = [[] for _ in range(k)]      # per unit: (global constraint index, G-sign, point)
         self.ip = [[[Fraction(1 + (j * 7919) % 97, 97 + j + u) for j in range(self.D)]] for u in range(k)]
-        self.memo = shared.setdefault("memo", {})
-        self.warm = [None]                          # (theta, working set) of the nearest QP above     # unit decisions depend on the data, not on the signs
+        # unit decisions depend on the data and the hyperplane sequence, not on the signs
+        self.memo = shared.setdefault(("memo", tuple(order)), {})
+        self.warm = [None]                          # (theta, working set) of the nearest QP above
+        self.ext = self._extension()
+
+    def _extension(self):
+        """Rows and constraints of the convex points in the lifted QP: variables s_{p,u} (p-th convex point,
+        unit u) after theta, with s >= 0, s >= z_{u,i}, and the term (sum_u s_{p,u} + c_i)^2, c_i = -sg y_i."""
+        N, k, D = self.N, self.k, self.D
+        groups = {}                                              # repeated points share their variables
+        for i in self.C:
+            groups.setdefault((tuple(self.xt[i]), self.ys[i]), []).append(i)
+        self.groups = list(groups.values())
+        M = N + k * len(self.groups)
+        A, y, G = [], [], []
+        for p, (i, *_) in enumerate(self.groups):
+            a = [_Z] * M
+            for u in range(k):
+                a[N + p * k + u] = Fraction(1)
+                g = [_Z] * M
+                g[N + p * k + u] = Fraction(-1)
+                G.append(g)                                      # -s <= 0
+                h = [_Z] * M
+                h[u * D:(u + 1) * D] = self.xt[i]
+                h[N + p * k + u] = Fraction(-1)
+                G.append(h)                                      # z - s <= 0
+            A.append(a)
+            y.append(self.signs[0] * self.ys[i])                 # = -c_i
+        return M, A, y, G, [len(g) for g in self.groups]
 
     def zvec(self, i, u):
         z = [_Z] * self.N
@@ -302,25 +454,29 @@ class _Search:
             raise TimeoutError
         self.sh["nodes"] += 1
         m = len(self.cons)
-        if m % self.k == 0 and (m > 0 or self.sh["best"] == 0):
+        if m % self.k == 0 and (m > 0 or self.sh["best"] == 0 or self.C):
             A, y = self.rows()
-            G = [c[0] for c in self.cons]
+            M, Ac, yc, Gc, wc = self.ext
+            G = [c[0] + [_Z] * (M - self.N) for c in self.cons] + Gc
+            wts = [1] * len(A) + wc
+            A = [a + [_Z] * (M - self.N) for a in A] + Ac
+            y = y + yc
             if self.sh["best"] == 0 and not self.realizable:
-                A, y = [], []
+                A, y, G, M, wts = [], [], [c[0] for c in self.cons], self.N, []
             stop = self.threshold()
             info = {}
-            v, th, lam = qp(A, y, G, self.N, stop_at=stop if stop is not None and stop > 0 else None,
-                            warm=self.warm[-1], info=info)
+            v, th, lam = qp(A, y, G, M, stop_at=stop if stop is not None and stop > 0 else None,
+                            warm=self.warm[-1] if M == self.ext[0] else None, info=info, weights=wts)
             self.warm.append((th, list(info["W"])))
             full = m == len(self.hyp)
             if full:
                 self.sh["leaves"] += 1
                 if v < self.sh["best"]:
-                    self.sh["best"], self.sh["theta"], self.sh["signs"] = v, th, self.signs
+                    self.sh["best"], self.sh["theta"], self.sh["signs"] = v, th[:self.N], self.signs
             if full or (v > 0 if self.realizable else v >= self.sh["best"]):
                 self.warm.pop()
                 self.sh["bounds"].append(v)
-                return {"bound": {str(j): fmt(l) for j, l in lam.items()}, "theta": [fmt(t) for t in th]}
+                return self._leaf(th, lam, M)
             if self.realizable and self.sh["best"] == 0:
                 raise StopIteration
             try:
@@ -328,6 +484,23 @@ class _Search:
             finally:
                 self.warm.pop()
         return self.branch(m)
+
+    def _leaf(self, th, lam, M):
+        """The bound node of a lifted QP solution: multipliers of the decided constraints, and per convex
+        point tau_u = mu_u / (2 (sum_u s_u + c)) from the multiplier mu_u of z_u - s_u <= 0."""
+        m, N, k = len(self.cons), self.N, self.k
+        out = {"bound": {str(j): fmt(l) for j, l in lam.items() if j < m}, "theta": [fmt(t) for t in th[:N]]}
+        if M == N or not self.C:
+            return out
+        if not lam and any(_dot(g, th) > 0 for g in self.ext[3]):
+            return out            # qp's least-squares early exit: a bound on the decided points alone
+        conv = {}
+        for p, grp in enumerate(self.groups):        # a group of w copies: mu = 2 w (sum s + c) tau
+            tot = (sum(th[N + p * k:N + (p + 1) * k], _Z) - self.signs[0] * self.ys[grp[0]]) * 2 * len(grp)
+            taus = [fmt(lam.get(m + 2 * (p * k + u) + 1, _Z) / tot) if tot else "0" for u in range(k)]
+            conv.update({str(i): taus for i in grp})
+        out["convex"] = conv
+        return out
 
     def branch(self, m):
         i, u = self.hyp[m]
@@ -380,6 +553,13 @@ class _Search:
                 p = [a + delta * b for a, b in zip(p, x)]
                 v = _dot(x, p)
             sg = 1 if v > 0 else -1                    # z takes the sign of v at p; can it take the other?
+            xx = _dot(x, x)
+            for step in (Fraction(17, 16), Fraction(2)):   # a point just across z = 0 (or p mirrored), still in R?
+                q = [a - step * v / xx * b for a, b in zip(p, x)]
+                if all(_dot(g, q) < 0 for g in cons):
+                    out = ("split", p if v < 0 else q, p if v > 0 else q)
+                    self.memo[key] = out
+                    return out
             from ..analysis.lp import lp_max
             res = lp_max(tuple(-sg * c for c in x) + (_Z,), cons, [(Fraction(-1), Fraction(1))] * self.D)
             if res.value == 0:                         # -sg z <= 0 on the cone: fix the sign of z to sg
@@ -426,7 +606,8 @@ def _cell_qp(xt, ys, k, signs, theta_f, D):
 
 
 def erm(points, labels, relus: int = 1, bias: bool = False, *, realizable: bool = False,
-        time_limit: float = 600.0, max_patterns: int = MAX_PATTERNS, seed: int = 0) -> ErmResult:
+        time_limit: float = 600.0, max_patterns: int = MAX_PATTERNS, seed: int = 0,
+        use_convex: bool = True) -> ErmResult:
     """Exact global ERM (or, with ``realizable``, the question min == 0) with a certificate for
     :func:`exactrelu.erm_kernel.check_erm`.  Raises InputError up front when the pattern bound exceeds
     ``max_patterns``, ErmLimit (a LimitReached) at the time limit, with the best upper bound found."""
@@ -442,7 +623,7 @@ def erm(points, labels, relus: int = 1, bias: bool = False, *, realizable: bool 
         raise InputError("points must share one dimension >= 1, with one label each")
     if n * k > MAX_HYPERPLANES:
         raise InputError(f"n k = {n * k} hyperplanes; the checker's limit is {MAX_HYPERPLANES}")
-    bound = pattern_bound(n, d, k, bias)
+    bound = pattern_bound(n, d, k, bias, ys if use_convex else None)
     if bound > max_patterns:
         raise InputError(f"up to {bound} activation patterns (cells) for n={n}, d={d}, k={k}"
                          f"{', bias' if bias else ''}; the limit is max_patterns={max_patterns}")
@@ -462,8 +643,10 @@ def erm(points, labels, relus: int = 1, bias: bool = False, *, realizable: bool 
     trees = []
     try:
         for signs in sorted_signs(k):
-            s = _Search(pts, ys, k, bias, signs, order, realizable, deadline, sh)
-            trees.append({"a": signs, "tree": s.node()})
+            cvx = set(convex_points(ys, signs)) if use_convex else set()
+            tord = [i for i in order if i not in cvx] + [i for i in order if i in cvx]
+            s = _Search(pts, ys, k, bias, signs, tord, realizable, deadline, sh, cvx)
+            trees.append({"a": signs, "order": tord, "tree": s.node()})
     except StopIteration:
         trees = None
     except TimeoutError:
@@ -487,7 +670,7 @@ def erm(points, labels, relus: int = 1, bias: bool = False, *, realizable: bool 
         # exact: either found with loss 0 (trivial trees) or the ERM search finished
         if trees is None or up == 0:
             zt = {"bound": {}, "theta": ["0"] * (k * D)}
-            trees = [{"a": s_, "tree": zt} for s_ in sorted_signs(k)]
+            trees = [{"a": s_, "order": order, "tree": zt} for s_ in sorted_signs(k)]
         cert = dict(base, lower=fmt(up), loss=fmt(up), params=_json(par), trees=trees)
         return ErmResult(up, up, par, cert, True, None, stats)
     lower = min(sh["bounds"])
