@@ -119,6 +119,7 @@ def sweep(args, bar):
         for noise in ("random", "adversarial", "boundary"):
             for i, eta in enumerate(BOUNDARY_ETAS if noise == "boundary" else etas):
                 inst = g.planted(d, n, noise=noise, eta=eta, seed=args.seed + 100 + i)
+                gd_loss, gd_hit = None, None
                 for method in ("average", "localize"):
                     t0 = clock()
                     fit = g.learn(inst.X, inst.y, method=method)
@@ -129,10 +130,15 @@ def sweep(args, bar):
                            "angle": g.angle(fit.w, inst.w_star), "t": fit.t,
                            "key_bound": (g.key_inequality_bound(inst.opt, fit.t, 1.0)
                                          if fit.t and inst.opt > 0 else None)}
-                    if d == 10 and method == "average":
+                    if d == 10 and method == "average":   # GD from 4 seeds on the same instance
+                        target = float(g.empirical_loss(inst.X, inst.y, fit.w))
                         gd = g.gd_baseline(inst.X, inst.y, seeds=range(4), steps=150, lr=1.0,
-                                           record_every=150, clock=clock)
-                        row["gd_loss"] = [_test_loss(r["w"], inst)[0] for r in gd]
+                                           record_every=150, target=target, clock=clock)
+                        gd_loss = [_test_loss(r["w"], inst)[0] for r in gd]
+                        gd_hit = [r["time_to_target"] for r in gd]
+                    if gd_loss is not None:
+                        row["gd_loss"], row["gd_time_to_alg"] = gd_loss, gd_hit
+                        row["opt_best"] = min(inst.opt, min(gd_loss)) if inst.opt_kind == "upper" else inst.opt
                     rows.append(row)
                     bar.update()
                 del inst
@@ -146,6 +152,10 @@ def sweep(args, bar):
                                                              [r["loss"] - r["opt"] for r in E])
             fits[f"{noise}/{method} loss~opt"]["max_loss_over_opt23"] = max(
                 r["loss"] / r["opt"] ** (2 / 3) for r in R)
+            if noise != "random":
+                B = [r for r in R if "opt_best" in r]
+                fits[f"{noise}/{method} loss~opt_best (d=10)"] = _fit([r["opt_best"] for r in B],
+                                                                       [r["loss"] for r in B])
     return rows, fits
 
 
@@ -170,19 +180,26 @@ def parity(args, bar):
             W = np.stack([r * v for r in rs], axis=1)
             L = g.empirical_loss(test.X, test.y, W)
             best_S = min(best_S or (9.0,), (float(L.min()), float(rs[int(L.argmin())]), flip))
-        gd = g.gd_baseline(inst.X, inst.y, seeds=seeds, steps=300, lr=1.0, record_every=10, clock=clock)
+        alg_train = float(g.empirical_loss(inst.X, inst.y, fit.w))
+        gd = g.gd_baseline(inst.X, inst.y, seeds=seeds, steps=300, lr=1.0, record_every=10, clock=clock,
+                           target=alg_train)
         per = []
         for r in gd:
             w = r["w"]
             per.append({"seed": r["seed"], "train": r["final_loss"],
                         "test": float(g.empirical_loss(test.X, test.y, w)),
                         "mass_on_S": float(np.sum(w[S] ** 2) / max(np.sum(w ** 2), 1e-300)),
-                        "time": r["time_s"]})
-        rows.append({"d": d, "k": k, "n": n, "alg_test": alg_test, "best_S": best_S[0], "best_S_r": best_S[1],
+                        "time": r["time_s"], "time_to_alg": r["time_to_target"]})
+        rows.append({"d": d, "k": k, "n": n, "alg_test": alg_test, "alg_train": alg_train, "best_S": best_S[0], "best_S_r": best_S[1],
                      "trivial": TRIVIAL, "gd": per, "curves": [r["curve"] for r in gd],
                      "found": sum(p["mass_on_S"] > 0.5 for p in per)})
         bar.update()
     return rows
+
+
+def _med_hit(hits):
+    ok = [h for h in hits if h is not None]
+    return f"{float(np.median(ok)):.3f} ({len(ok)}/{len(hits)})" if ok else "never"
 
 
 def print_tables(res, args, wall):
@@ -201,25 +218,28 @@ def print_tables(res, args, wall):
           " for random noise, a fresh sample of 2e5 for the adversary)")
     print("\n## sweep: loss vs opt")
     print(f"{'d':>4} {'n':>8} {'noise':>11} {'eta':>6} {'method':>8} {'opt':>8} {'loss':>8} {'loss/opt^2/3':>12}"
-          f" {'angle':>6} {'t':>5} {'s':>6} {'GD loss (4 seeds)':>30}")
+          f" {'angle':>6} {'t':>5} {'s':>6} {'GD loss (4 seeds)':>30} {'GD s to alg':>12} {'opt_best':>9}")
     for r in res["sweep"]:
         gd = " ".join(f"{v:.4f}" for v in r.get("gd_loss", []))
+        hit = [h for h in r.get("gd_time_to_alg", []) if h is not None]
+        hit = f"{float(np.median(hit)):.4f}" if hit else ("-" if "gd_loss" not in r else "never")
+        ob = f"{r['opt_best']:9.5f}" if "opt_best" in r else f"{'-':>9}"
         print(f"{r['d']:4d} {r['n']:8d} {r['noise']:>11} {r['eta']:6.3f} {r['method']:>8} {r['opt']:8.5f}"
               f" {r['loss']:8.5f} {r['loss'] / r['opt'] ** (2 / 3):12.3f} {r['angle']:6.3f} {r['t']!s:>5}"
-              f" {r['time']:6.2f} {gd:>30}")
+              f" {r['time']:6.2f} {gd:>30} {hit:>12} {ob}")
     print("fits (log loss = a + b log opt, least squares over eta and d):")
     for key, f in res["fits"].items():
         extra = f"  max loss/opt^(2/3) = {f['max_loss_over_opt23']:.3f}" if "max_loss_over_opt23" in f else ""
         print(f"  {key:36s} b = {f['slope']:6.3f}  a = {f['intercept']:7.3f}  ({f['points']} points){extra}")
     print("\n## parity-embedded instances: GD from many seeds (test loss on a fresh 2e5 sample)")
     print(f"{'d':>4} {'k':>2} {'n':>7} {'trivial':>8} {'best +-1_S':>10} {'alg':>8} {'GD test min/med/max':>24}"
-          f" {'found S':>8} {'GD mass on S (median)':>22}")
+          f" {'found S':>8} {'GD mass on S (median)':>22} {'GD s to alg (median)':>21}")
     for r in res["parity"]:
         te = sorted(p["test"] for p in r["gd"])
         mass = float(np.median([p["mass_on_S"] for p in r["gd"]]))
         print(f"{r['d']:4d} {r['k']:2d} {r['n']:7d} {r['trivial']:8.4f} {r['best_S']:10.4f} {r['alg_test']:8.4f}"
               f" {te[0]:8.4f}/{float(np.median(te)):.4f}/{te[-1]:.4f} {r['found']:>4d}/{len(te):<3d}"
-              f" {mass:22.3f}")
+              f" {mass:22.3f} {_med_hit([p['time_to_alg'] for p in r['gd']]):>21}")
     print("  (trivial = 1/2 - 1/(4 pi), exact: the best loss of r w for any w uncorrelated with chi_S;"
           " found S = seeds whose w has > half its mass on S)")
 
@@ -259,21 +279,23 @@ def figures(res, folder):
         if r["method"] != "average":
             continue
         for c in r["curves"]:
-            a1.semilogy([p[1] for p in c], [p[2] - r["opt"] + 1e-4 if r["opt_kind"] == "exact" else p[2] for p in c],
-                        "-", color=f"C{i}", lw=0.8, alpha=0.8)
-        a1.axvline(r["alg_time"], color=f"C{i}", ls=":", lw=1)
-        a1.plot([r["alg_time"]], [r["alg_train"] - r["opt"] + 1e-4 if r["opt_kind"] == "exact" else r["alg_train"]],
-                "*", ms=10, color=f"C{i}", label=f"{r['noise']} eta={r['eta']}: algorithm (star), GD (lines)")
-    a1.set(xlabel="seconds", ylabel="full-data loss (- opt + 1e-4 for random noise)",
-           title=f"headline d = {res['headline'][0]['d']}, n = {res['headline'][0]['n']}")
+            a1.plot([p[1] for p in c], [p[2] for p in c], "-", color=f"C{i}", lw=0.8, alpha=0.8)
+        a1.axhline(r["alg_train"], color=f"C{i}", ls=":", lw=0.8)
+        a1.plot([r["alg_time"]], [r["alg_train"]], "*", ms=12, color=f"C{i}",
+                label=f"{r['noise']} eta={r['eta']}: algorithm (star), GD seeds (lines)")
+    lo = min(r["alg_train"] for r in res["headline"])
+    a1.set(xlabel=f"{res.get('clock', 'cpu')} seconds", ylabel="full-data loss",
+           title=f"averaging vs full-batch GD, d = {res['headline'][0]['d']}, n = {res['headline'][0]['n']}",
+           ylim=(0.8 * lo, 2.2 * max(r["alg_train"] for r in res["headline"])))
     a1.legend(fontsize=6)
-    a1.grid(True, which="both", alpha=0.3)
+    a1.grid(True, alpha=0.3)
     for i, r in enumerate(res["parity"]):
         for c in r["curves"]:
             a2.plot([p[0] for p in c], [p[2] for p in c], "-", color=f"C{i}", lw=0.7, alpha=0.7)
         a2.plot([], [], "-", color=f"C{i}", label=f"d={r['d']}, k={r['k']}")
     a2.axhline(TRIVIAL, color="k", ls="--", lw=0.8, label="1/2 - 1/(4 pi)")
-    a2.set(xlabel="GD step", ylabel="training loss", title="parity-embedded: GD from many seeds",
+    a2.set(xlabel="GD step", ylabel="training loss (test losses: the table)",
+           title="parity-embedded: GD from many seeds",
            ylim=(0.40, 0.48))
     a2.legend(fontsize=6)
     a2.grid(True, alpha=0.3)
@@ -286,12 +308,12 @@ def main(args) -> int:
     t0 = time.perf_counter()
     on = wanted(None, json=args.json)
     with Progress("gaussian-relu", enabled=on) as bar:
-        res = {"headline": headline(args, bar)}
+        res = {"clock": args.clock, "headline": headline(args, bar)}
         res["sweep"], res["fits"] = sweep(args, bar)
         res["parity"] = parity(args, bar)
     wall = time.perf_counter() - t0
     if args.json:
-        slim = {k: ([{a: b for a, b in r.items() if a != "curves"} for r in v] if isinstance(v, list) else v)
+        slim = {k: ([{a: b for a, b in r.items() if a not in ("curves", "w")} for r in v] if isinstance(v, list) else v)
                 for k, v in res.items()}
         print(json.dumps(slim, indent=1, default=str))
     else:
