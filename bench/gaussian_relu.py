@@ -11,8 +11,9 @@ or band least squares localization, closed-form scale; constants ours).  Three p
   sweep      noise in {random, adversarial, boundary} x eta x d in {10, 50, 100} (n = 2e5, and 1e6 at d = 100;
              quick: d in {10, 20}, n = 5e4): loss (exact closed form for random noise, a fresh sample of
              2e5 for the adversaries) against opt (exact / the exact upper bound L(w*)), log-log slope of loss
-             vs opt and of the excess loss - opt (compare with 2/3), max loss / opt^(2/3); at d = 10 also
-             GD from 4 seeds on the same instances
+             vs opt and of the excess loss - opt (compare with 2/3), max loss / opt^(2/3); for the boundary
+             adversary also averaging with t fixed at 0 (no grid: the reduction it is built against); at
+             d = 10 also GD from 4 seeds on the same instances (opt_best = min(L(w*), GD's test loss))
   parity     parity-embedded instances (x on {+-1}^d, z = x|g|, y = (1 + chi_S)/2, |S| = k even) and
              GD from 8 seeds: test loss per seed, how much of w lies on S, against the exact level
              1/2 - 1/(4 pi) of every ReLU uncorrelated with chi_S and the best ReLU along +-1_S (sampled)
@@ -56,7 +57,12 @@ import numpy as np  # noqa: E402
 from exactrelu.learning import gaussian_relu as g  # noqa: E402
 from exactrelu.progress import Progress, wanted  # noqa: E402
 
-BOUNDARY_ETAS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.24)
+BOUNDARY_ETAS = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.24)
+#: the learners of the sweep: the algorithm with averaging / localization over the threshold grid, and
+#: (boundary adversary only) averaging with the threshold fixed at t = 0, no grid, which the boundary
+#: adversary is built against
+METHODS = {"average": {"method": "average"}, "localize": {"method": "localize"},
+           "avg t=0": {"method": "average", "ts": [0.0]}}
 TRIVIAL = 0.5 - 1 / (4 * math.pi)   # min_r of the loss of r w for any unit w uncorrelated with chi_S
 
 
@@ -120,9 +126,9 @@ def sweep(args, bar):
             for i, eta in enumerate(BOUNDARY_ETAS if noise == "boundary" else etas):
                 inst = g.planted(d, n, noise=noise, eta=eta, seed=args.seed + 100 + i)
                 gd_loss, gd_hit = None, None
-                for method in ("average", "localize"):
+                for method in ("average", "localize") + (("avg t=0",) if noise == "boundary" else ()):
                     t0 = clock()
-                    fit = g.learn(inst.X, inst.y, method=method)
+                    fit = g.learn(inst.X, inst.y, **METHODS[method])
                     t_alg = clock() - t0
                     loss, how = _test_loss(fit.w, inst)
                     row = {"d": d, "n": n, "noise": noise, "eta": eta, "method": method, "opt": inst.opt,
@@ -144,7 +150,7 @@ def sweep(args, bar):
                 del inst
     fits = {}
     for noise in ("random", "adversarial", "boundary"):
-        for method in ("average", "localize"):
+        for method in ("average", "localize") + (("avg t=0",) if noise == "boundary" else ()):
             R = [r for r in rows if r["noise"] == noise and r["method"] == method]
             fits[f"{noise}/{method} loss~opt"] = _fit([r["opt"] for r in R], [r["loss"] for r in R])
             E = [r for r in R if r["loss"] - r["opt"] > 0]
@@ -157,6 +163,19 @@ def sweep(args, bar):
                 fits[f"{noise}/{method} loss~opt_best (d=10)"] = _fit([r["opt_best"] for r in B],
                                                                        [r["loss"] for r in B])
     return rows, fits
+
+
+def _along_S(k, eta):
+    """min_r L(r sigma/sqrt k) over the sign class with (prod sigma) A_k > 0:
+    1/2 - (1/sqrt(2 pi) + (1 - 2 eta)|A_k|)^2 / 2, from the certified A_k of
+    exactrelu.theory.parity_embedding (the other half of issue 12); None if that module is absent."""
+    try:
+        from exactrelu.theory.parity_embedding import A_even_certified
+    except ImportError:
+        return None
+    lo, hi = A_even_certified(k).endpoints()
+    a = abs(float((lo + hi) / 2))
+    return 0.5 - (1 / math.sqrt(2 * math.pi) + (1 - 2 * eta) * a) ** 2 / 2
 
 
 def parity(args, bar):
@@ -190,7 +209,8 @@ def parity(args, bar):
                         "test": float(g.empirical_loss(test.X, test.y, w)),
                         "mass_on_S": float(np.sum(w[S] ** 2) / max(np.sum(w ** 2), 1e-300)),
                         "time": r["time_s"], "time_to_alg": r["time_to_target"]})
-        rows.append({"d": d, "k": k, "n": n, "alg_test": alg_test, "alg_train": alg_train, "best_S": best_S[0], "best_S_r": best_S[1],
+        rows.append({"d": d, "k": k, "n": n, "alg_test": alg_test, "alg_train": alg_train,
+                     "along_S_exact": _along_S(k, inst.eta), "best_S": best_S[0], "best_S_r": best_S[1],
                      "trivial": TRIVIAL, "gd": per, "curves": [r["curve"] for r in gd],
                      "found": sum(p["mass_on_S"] > 0.5 for p in per)})
         bar.update()
@@ -232,16 +252,21 @@ def print_tables(res, args, wall):
         extra = f"  max loss/opt^(2/3) = {f['max_loss_over_opt23']:.3f}" if "max_loss_over_opt23" in f else ""
         print(f"  {key:36s} b = {f['slope']:6.3f}  a = {f['intercept']:7.3f}  ({f['points']} points){extra}")
     print("\n## parity-embedded instances: GD from many seeds (test loss on a fresh 2e5 sample)")
-    print(f"{'d':>4} {'k':>2} {'n':>7} {'trivial':>8} {'best +-1_S':>10} {'alg':>8} {'GD test min/med/max':>24}"
+    print(f"{'d':>4} {'k':>2} {'n':>7} {'trivial':>8} {'+-1_S (A_k)':>11} {'best +-1_S':>10} {'alg':>8}"
+          f" {'GD test min/med/max':>24}"
           f" {'found S':>8} {'GD mass on S (median)':>22} {'GD s to alg (median)':>21}")
     for r in res["parity"]:
         te = sorted(p["test"] for p in r["gd"])
         mass = float(np.median([p["mass_on_S"] for p in r["gd"]]))
-        print(f"{r['d']:4d} {r['k']:2d} {r['n']:7d} {r['trivial']:8.4f} {r['best_S']:10.4f} {r['alg_test']:8.4f}"
+        ex = "-" if r["along_S_exact"] is None else f"{r['along_S_exact']:.4f}"
+        print(f"{r['d']:4d} {r['k']:2d} {r['n']:7d} {r['trivial']:8.4f} {ex:>11} {r['best_S']:10.4f}"
+              f" {r['alg_test']:8.4f}"
               f" {te[0]:8.4f}/{float(np.median(te)):.4f}/{te[-1]:.4f} {r['found']:>4d}/{len(te):<3d}"
               f" {mass:22.3f} {_med_hit([p['time_to_alg'] for p in r['gd']]):>21}")
     print("  (trivial = 1/2 - 1/(4 pi), exact: the best loss of r w for any w uncorrelated with chi_S;"
-          " found S = seeds whose w has > half its mass on S)")
+          " +-1_S (A_k): the best loss along sigma/sqrt(k), 1/2 - (1/sqrt(2 pi) + |A_k|)^2/2 from the certified"
+          " A_k; best +-1_S: the same sampled on the test set; found S = seeds whose w has > half its mass"
+          " on S)")
 
 
 def _save(fig, path):
@@ -257,11 +282,12 @@ def figures(res, folder):
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
     for ax, noise in zip(axes, ("random", "adversarial", "boundary")):
-        for method, mk in (("average", "o"), ("localize", "s")):
+        for method, mk in (("average", "o"), ("localize", "s"), ("avg t=0", "^")):
             for j, d in enumerate(sorted({r["d"] for r in res["sweep"]})):
                 R = [r for r in res["sweep"] if r["noise"] == noise and r["method"] == method and r["d"] == d]
-                ax.loglog([r["opt"] for r in R], [r["loss"] for r in R], mk, color=f"C{j}",
-                          fillstyle="full" if method == "average" else "none", label=f"{method}, d={d}")
+                if R:
+                    ax.loglog([r["opt"] for r in R], [r["loss"] for r in R], mk, color=f"C{j}",
+                              fillstyle="none" if method == "localize" else "full", label=f"{method}, d={d}")
         o = np.logspace(np.log10(min(r["opt"] for r in res["sweep"])), np.log10(max(r["opt"] for r in res["sweep"])))
         ax.loglog(o, o, "k-", lw=0.8, label="loss = opt")
         ax.loglog(o, g.GUARANTEE_C * o ** (2 / 3), "k--", lw=0.8, label=f"{g.GUARANTEE_C:g} opt^(2/3)")

@@ -56,7 +56,7 @@ Memory: the data are float64 arrays n x d (plus the labels); every pass over the
 up front (InputError naming the limit).
 
 >>> inst = planted(d=5, n=20000, noise="random", eta=0.1, seed=1)
->>> fit = learn(inst.X, inst.y, seed=2)
+>>> fit = learn(inst.X, inst.y)
 >>> bool(angle(fit.w, inst.w_star) < 0.1), round(inst.opt, 4)
 (True, 0.0416)
 """
@@ -443,20 +443,27 @@ class Fit:
     info: dict = field(default_factory=dict)
 
 
-def learn(X, y, *, method: str = "average", ts=T_GRID, val_fraction: float = 0.2, seed: int = 0,
+def learn(X, y, *, method: str = "average", ts=T_GRID, val_fraction: float = 0.2,
           learner=None, memory_limit: int | None = None, **loc) -> Fit:
-    """The [R] reconstructed algorithm: for each t in ``ts`` a direction (``average``: Chow vector;
+    """The algorithm ([R] reconstruction): for each t in ``ts`` a direction (``average``: Chow vector;
     ``localize``: the Chow vector refined by :func:`localize`; ``both``: both candidates), its scale in
     closed form on the training rows, and w = 0; the smallest loss on the last ``val_fraction`` of the
     rows wins.  ``learner`` (a callable (X, y, t, rows) -> direction) replaces the halfspace step (tests
-    use it to break the learner).  ``seed`` is unused by the deterministic steps (kept for the API)."""
+    use it to break the learner).  ``loc``: rounds, b0, shrink, min_band of :func:`localize`.  Every
+    step is deterministic given the data."""
     t0 = time.perf_counter()
     X, y = _check_data(X, y)
     n, d = X.shape
     if method not in ("average", "localize", "both"):
         raise InputError(f"method must be average, localize or both, got {method!r}")
     val_fraction = _unit_interval("val_fraction", val_fraction)
-    ts = [float(t) for t in ts]
+    unknown = set(loc) - {"rounds", "b0", "shrink", "min_band"}
+    if unknown:
+        raise InputError(f"unknown localization options: {', '.join(sorted(unknown))}")
+    try:
+        ts = [float(t) for t in ts]
+    except (TypeError, ValueError):
+        raise InputError("ts must be a list of numbers") from None
     if not ts or any(not math.isfinite(t) for t in ts):
         raise InputError("ts must be a non-empty list of finite thresholds")
     check_memory(n, d, memory_limit, candidates=2 * len(ts) + 1)
