@@ -130,6 +130,10 @@ def test_data_do_not_depend_on_the_chunk(monkeypatch):
     (lambda: g.learn(np.zeros((4, 2)), np.zeros(4), method="svm"), "method must be"),
     (lambda: g.learn(np.zeros((1, 2)), np.zeros(1)), "too small"),
     (lambda: g.guarantee_check(C=-1), "C must be"),
+    (lambda: g.guarantee_check(instances=[dict(noise="salt", eta=0.1, d=3, n=100, m=100, seed=0)]),
+     "noise must be one of"),
+    (lambda: g.learn(np.zeros((10, 2)), np.zeros(10), method="localize", band=3), "unknown localization"),
+    (lambda: g.loss_upper_bound(np.zeros(3), g.planted(3, 10), 0.0), "delta must be in"),
 ])
 def test_bad_input_is_one_line(call, msg):
     with pytest.raises(InputError, match=msg) as e:

@@ -641,13 +641,13 @@ def guarantee_check(quick: bool = True, *, C: float = GUARANTEE_C, eps: float = 
         fit = learn(inst.X, inst.y, method=method, ts=ts, learner=learner)
         test = inst.sample(spec["m"], seed=1000 + spec["seed"])
         ub = loss_upper_bound(fit.w, test, delta)
-        if inst.noise == "random":
+        if inst.noise in ("random", "none"):
             opt_iv = opt_random(_norm_iv(inst.w_star), inst.eta, iv=True)
             loss = population_loss(fit.w, inst)
         else:
             opt_iv = _opt_upper_iv(inst)
             loss = ub["mean"]
-        opt_pos = mp.mpf([max(0, float(opt_iv.a)), float(opt_iv.b)]) if opt_iv.a < 0 else opt_iv
+        opt_pos = mp.mpf([0, opt_iv.b]) if opt_iv.a < 0 else opt_iv   # opt >= 0
         bound = _q(C) * opt_pos ** (mp.mpf(2) / 3) + _q(eps)
         held = bool(ub["upper"].b <= bound.a)
         out.append({**spec, "opt": float(opt_iv.b), "opt_kind": inst.opt_kind, "loss": float(loss),
