@@ -25,7 +25,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-__all__ = ["Claim", "Report", "run_script", "run_checks", "run_claims"]
+__all__ = ["Claim", "Report", "run_script", "run_checks", "run_claims", "pmap"]
 
 
 @dataclass
@@ -132,6 +132,32 @@ def run_claims(report, quick: bool, hooks: dict, claims, known) -> None:
     for cid, fn in claims:
         if only is None or cid in only:
             fn(report, quick, hooks)
+
+
+_PMAP = {}
+
+
+def _pmap_one(i):
+    return _PMAP["fn"](_PMAP["items"][i])
+
+
+def pmap(fn, items, jobs=None) -> list:
+    """[fn(x) for x in items], computed in forked worker processes (``jobs``, default one per core) when
+    there are several items and the platform can fork, else here.  ``fn`` and the items reach the
+    workers by the fork (any closure works: they are never pickled); only the results are pickled back,
+    in order.  The work is the same either way: the verdicts stay the caller's."""
+    import multiprocessing
+    import os
+    items = list(items)
+    jobs = os.cpu_count() or 1 if jobs is None else jobs
+    if jobs <= 1 or len(items) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(x) for x in items]
+    _PMAP.update(fn=fn, items=items)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
+            return pool.map(_pmap_one, range(len(items)), chunksize=max(1, min(8, len(items) // (8 * jobs))))
+    finally:
+        _PMAP.clear()
 
 
 def run_checks(checks, quick: bool = False, title: str | None = None, **hooks) -> Report:

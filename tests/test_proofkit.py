@@ -128,3 +128,13 @@ def test_nothing_refers_to_files_a_user_does_not_have():
     hits = [f"{p.relative_to(root)}:{i}" for p in files for i, line in enumerate(p.read_text().splitlines(), 1)
             if unshipped.search(line)]
     assert not hits, hits
+
+
+def test_pmap_equals_the_serial_map_and_takes_closures():
+    from exactrelu.proofkit import pmap
+    from fractions import Fraction
+    k = Fraction(1, 3)
+    items = list(range(23))
+    assert pmap(lambda x: x * k, items) == [x * k for x in items]          # forked workers (a closure)
+    assert pmap(lambda x: x * k, items, jobs=1) == [x * k for x in items]  # here
+    assert pmap(lambda x: x, []) == []

@@ -99,3 +99,15 @@ def test_each_claim_fails_on_its_broken_hook(cid, hooks):
 
 def test_every_claim_has_a_broken_hook_test():
     assert {c for c, _, _ in BROKEN} == set(IDS)
+
+
+def test_the_atlas_bound_of_the_no_sides(monkeypatch):
+    """Full runs: 6 by default where the docs say so, 7 with EXACTRELU_ATLAS_NO=7, any other value refused;
+    quick runs ignore it."""
+    monkeypatch.delenv("EXACTRELU_ATLAS_NO", raising=False)
+    assert PROOF._no_max(False, 6) == 6 and PROOF._no_instances(False)[1:] == (6, 5)
+    monkeypatch.setenv("EXACTRELU_ATLAS_NO", "7")
+    assert PROOF._no_max(False, 6) == 7 and PROOF._no_max(True, 3) == 3
+    monkeypatch.setenv("EXACTRELU_ATLAS_NO", "8")
+    with pytest.raises(ValueError, match="EXACTRELU_ATLAS_NO"):
+        PROOF._no_max(False, 6)

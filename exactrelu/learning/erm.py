@@ -96,8 +96,32 @@ def _rref(M, ncols):
     return piv
 
 
+def _flint_rref(rows, ncols):
+    """(pivot columns, the reduced rows) by python-flint's fmpq_mat.rref (in C), rows of fmpq."""
+    from flint import fmpq_mat
+    R, rank = fmpq_mat(len(rows), ncols, [v for r in rows for v in r]).rref()
+    out, piv = [], []
+    for i in range(rank):
+        row = [R[i, j] for j in range(ncols)]
+        piv.append(next(j for j, v in enumerate(row) if v))
+        out.append(row)
+    return piv, out
+
+
+def _is_fmpq(zero):
+    return type(zero).__name__ == "fmpq"
+
+
 def _solve(rows, rhs, ncols, zero=_Z):
     """A solution of rows . v = rhs (free variables 0), or None when inconsistent."""
+    if rows and _is_fmpq(zero):
+        piv, R = _flint_rref([list(r) + [b] for r, b in zip(rows, rhs)], ncols + 1)
+        if piv and piv[-1] == ncols:
+            return None
+        v = [zero] * ncols
+        for c, row in zip(piv, R):
+            v[c] = row[-1]
+        return v
     M = [list(r) + [b] for r, b in zip(rows, rhs)]
     piv = _rref(M, ncols)
     if any(M[i][-1] for i in range(len(piv), len(M))):
@@ -110,8 +134,11 @@ def _solve(rows, rhs, ncols, zero=_Z):
 
 def _nullspace(rows, ncols, zero=_Z, one=Fraction(1)):
     """A basis of {p : rows . p = 0}."""
-    M = [list(r) for r in rows]
-    piv = _rref(M, ncols)
+    if rows and _is_fmpq(zero):
+        piv, M = _flint_rref([list(r) for r in rows], ncols)
+    else:
+        M = [list(r) for r in rows]
+        piv = _rref(M, ncols)
     basis = []
     for f in (c for c in range(ncols) if c not in piv):
         v = [zero] * ncols
@@ -196,22 +223,32 @@ def _quad(H, cvec, yy, t, zero):
 
 
 def _float_working_set(H, cvec, G, N, warm):
-    """A float primal active-set method for min t'Ht - 2c't, G t <= 0: its final working set (a guess)."""
+    """A float primal active-set method for min t'Ht - 2c't, G t <= 0: its final working set and point
+    (a guess), or None."""
     import numpy as np
     Hf = np.array([[float(v) for v in row] for row in H]).reshape(N, N)
     cf = np.array([float(v) for v in cvec])
     Gf = np.array([[float(v) for v in g] for g in G]).reshape(len(G), N)
+    return _float_active_set(Hf, cf, Gf, None if warm is None else
+                             (np.array([float(v) for v in warm[0]]), warm[1]))
+
+
+def _float_active_set(Hf, cf, Gf, warm):
+    import numpy as np
+    N, nG = len(cf), len(Gf)
     scale = max(1.0, float(np.abs(Hf).max(initial=0)), float(np.abs(cf).max(initial=0)))
     tol = 1e-9 * scale
     t, W = np.zeros(N), []
     if warm is not None:
-        t0 = np.array([float(v) for v in warm[0]])
+        t0 = warm[0]
         if len(t0) == N and (Gf @ t0 <= tol).all():
-            t, W = t0, [j for j in warm[1] if j < len(G) and abs(Gf[j] @ t0) <= tol]
-    for _ in range(50 + 5 * (len(G) + N)):
+            t, W = t0, [j for j in warm[1] if j < nG and abs(Gf[j] @ t0) <= tol]
+    for _ in range(50 + 5 * (nG + N)):
         g = 2 * (Hf @ t - cf)
-        Gw = Gf[W]
-        K = np.block([[2 * Hf, Gw.T], [Gw, np.zeros((len(W), len(W)))]])
+        K = np.zeros((N + len(W), N + len(W)))
+        K[:N, :N] = 2 * Hf
+        K[N:, :N] = Gf[W]
+        K[:N, N:] = Gf[W].T
         sol = np.linalg.lstsq(K, np.concatenate([-g, np.zeros(len(W))]), rcond=None)[0]
         p, lam = sol[:N], sol[N:]
         if np.abs(p).max(initial=0) <= 1e-10 * (1 + np.abs(t).max(initial=0)):
@@ -220,12 +257,14 @@ def _float_working_set(H, cvec, G, N, warm):
             W.pop(int(lam.argmin()))
             continue
         Gp = Gf @ p
+        Gp[W] = 0.0
+        cand = np.flatnonzero(Gp > tol)
         alpha, block = 1.0, None
-        for j in range(len(G)):
-            if j not in W and Gp[j] > tol:
-                a = max(0.0, -(Gf[j] @ t)) / Gp[j]
-                if a < alpha:
-                    alpha, block = a, j
+        if len(cand):
+            ratios = np.maximum(0.0, -(Gf[cand] @ t)) / Gp[cand]
+            r = int(ratios.argmin())
+            if ratios[r] < 1.0:
+                alpha, block = float(ratios[r]), int(cand[r])
         t = t + alpha * p
         if block is not None:
             W.append(block)
@@ -401,6 +440,44 @@ class _Search:
         self.memo = shared.setdefault(("memo", tuple(order)), {})
         self.warm = [None]                          # (theta, working set) of the nearest QP above
         self.ext = self._extension()
+        import numpy as np
+        self.np = np
+        M, Ac, yc, Gc, wc = self.ext
+        self.fext = (np.array([[float(v) for v in a] for a in Ac]).reshape(len(Ac), M), np.array([float(v) for v in yc]),
+                     np.array([[float(v) for v in g] for g in Gc]).reshape(len(Gc), M), np.array(wc, dtype=float))
+        self.xf = np.array([[float(v) for v in x] for x in self.xt])
+        self.fwarm = [None]
+
+    def probe(self):
+        """The float value of the node's QP (lifted, decided points and convex points), a guess used only to
+        skip exact QPs at nodes that will be split anyway; None when the float method does not finish."""
+        np, N, D, k = self.np, self.N, self.D, self.k
+        M = self.ext[0]
+        Acf, ycf, Gcf, wcf = self.fext
+        sg = {(i, u): s_ for _, (i, u), s_ in self.cons}
+        rows, ys = [], []
+        for i in {i for _, (i, _u), _s in self.cons}:
+            if all((i, u) in sg for u in range(k)):
+                a = np.zeros(M)
+                for u in range(k):
+                    if sg[(i, u)] == -1:
+                        a[u * D:(u + 1) * D] = self.signs[u] * self.xf[i]
+                rows.append(a)
+                ys.append(float(self.ys[i]))
+        G = np.zeros((len(self.cons), M))
+        for j, (_, (i, u), s_) in enumerate(self.cons):
+            G[j, u * D:(u + 1) * D] = s_ * self.xf[i]
+        A = np.vstack([np.array(rows).reshape(len(rows), M), Acf])
+        y = np.concatenate([np.array(ys), ycf])
+        w = np.concatenate([np.ones(len(rows)), wcf])
+        G = np.vstack([G, Gcf])
+        H = (A * w[:, None]).T @ A
+        c = (A * w[:, None]).T @ y
+        got = _float_active_set(H, c, G, self.fwarm[-1])
+        if got is None:
+            return None, None
+        W, t = got
+        return float(t @ H @ t - 2 * c @ t + (w * y * y).sum()), (t, W)
 
     def _extension(self):
         """Rows and constraints of the convex points in the lifted QP: variables s_{p,u} (p-th convex point,
@@ -455,6 +532,17 @@ class _Search:
         self.sh["nodes"] += 1
         m = len(self.cons)
         if m % self.k == 0 and (m > 0 or self.sh["best"] == 0 or self.C):
+            if m < len(self.hyp) and not (self.sh["best"] == 0 and not self.realizable):
+                vf, fw = self.probe()              # float: clearly no pruning here? then split without an exact QP
+                best = float(self.sh["best"])
+                if vf is not None and (vf <= 1e-7 * (1 + abs(vf)) if self.realizable else vf < best - 1e-7 * (1 + best)):
+                    if self.realizable and self.sh["best"] == 0:
+                        raise StopIteration
+                    self.fwarm.append(fw)
+                    try:
+                        return self.branch(m)
+                    finally:
+                        self.fwarm.pop()
             A, y = self.rows()
             M, Ac, yc, Gc, wc = self.ext
             G = [c[0] + [_Z] * (M - self.N) for c in self.cons] + Gc
@@ -605,6 +693,44 @@ def _cell_qp(xt, ys, k, signs, theta_f, D):
     return v, th
 
 
+def _span_first(xt, ys, order, also=()):
+    """Reorder: repeatedly take the first point (in ``order``) whose x~ lies in the span of the points
+    taken; when there is none, among the points left with the largest |y|, the one that brings the most
+    points left into the span, counting the points ``also`` (not ordered here: the convex points), the
+    first in ``order`` among equals.  A point in the span is often decided by an LP fix, and its label then
+    constrains the decided points at once, so contradictions surface near the root (on a graph's
+    instance this takes the vertices in a connected order, each followed by its edges)."""
+    basis, out, left = {}, [], list(order)      # basis: pivot column -> reduced row (exact echelon form)
+
+    def reduce(v):
+        v = list(v)
+        for c, row in basis.items():
+            if v[c]:
+                f = v[c] / row[c]
+                v = [a - f * b for a, b in zip(v, row)]
+        return v
+
+    def parallel(a, b):
+        j = next(j for j, v in enumerate(a) if v)
+        return all(x * b[j] == y * a[j] for x, y in zip(a, b))
+    also = [i for i in also if any(xt[i])]
+    while left:
+        red = {i: reduce(xt[i]) for i in left + also}
+        also = [i for i in also if any(red[i])]
+        pick = next((i for i in left if not any(red[i])), None)
+        if pick is None:
+            top = max(abs(ys[i]) for i in left)
+            pick = max((i for i in left if abs(ys[i]) == top),
+                       key=lambda i: (sum(parallel(red[i], red[p]) for p in left + also), -left.index(i)))
+        r = red[pick]
+        c = next((j for j, v in enumerate(r) if v), None)
+        if c is not None:
+            basis[c] = r
+        out.append(pick)
+        left.remove(pick)
+    return out
+
+
 def erm(points, labels, relus: int = 1, bias: bool = False, *, realizable: bool = False,
         time_limit: float = 600.0, max_patterns: int = MAX_PATTERNS, seed: int = 0,
         use_convex: bool = True) -> ErmResult:
@@ -644,7 +770,7 @@ def erm(points, labels, relus: int = 1, bias: bool = False, *, realizable: bool 
     try:
         for signs in sorted_signs(k):
             cvx = set(convex_points(ys, signs)) if use_convex else set()
-            tord = [i for i in order if i not in cvx] + [i for i in order if i in cvx]
+            tord = _span_first(xt, ys, [i for i in order if i not in cvx], [i for i in order if i in cvx]) + [i for i in order if i in cvx]
             s = _Search(pts, ys, k, bias, signs, tord, realizable, deadline, sh, cvx)
             trees.append({"a": signs, "order": tord, "tree": s.node()})
     except StopIteration:

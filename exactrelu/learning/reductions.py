@@ -143,6 +143,8 @@ NO_EXAMPLES = {
     "triangle+3-edge": (3, ((0, 1), (0, 2), (1, 2), (0, 1, 2))),
     "K4-pairs": (4, tuple(itertools.combinations(range(4), 2))),
     "5-cycle": (5, ((0, 1), (1, 2), (2, 3), (3, 4), (0, 4))),   # the 5-cycle
+    # the Fano plane: the smallest 3-uniform hypergraph that is not 2-colourable (7 points, 7 lines)
+    "fano": (7, ((0, 1, 2), (0, 3, 4), (0, 5, 6), (1, 3, 5), (1, 4, 6), (2, 3, 6), (2, 4, 5))),
 }
 
 
