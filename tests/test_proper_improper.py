@@ -88,6 +88,24 @@ def test_proper_sum_learner_k2_fits_a_difference_of_relus():
     assert one.W.shape == (1, 2) and one.info["train_loss"] >= g.info["train_loss"] - 1e-12
 
 
+def test_proper_sum_learner_any_k_is_the_exhaustive_minimum():
+    """k = 3: the vectorised search equals a plain loop over every multiset and sign vector of the same net,
+    and a third unit never costs on training data."""
+    import itertools
+    inst = pi.make_instance(d=2, n=120, n_test=50, seed=6, k=3)
+    g3 = pi.proper_relu_sum(inst.X, inst.y, 0.8, 3, seed=3)
+    g2 = pi.proper_relu_sum(inst.X, inst.y, 0.8, 2, seed=3)
+    assert g3.W.shape == (3, 2) and g3.info["train_loss"] <= g2.info["train_loss"] + 1e-12
+    assert g3.info["combinations"] == math.comb(g3.info["net_size"] + 2, 3)
+    m, P, W = pi._candidates(2, 0.8, pi._rng(3, None), max(pi.NET_BUDGET, g3.info["net_size"]), pi.JL_C)
+    A = np.maximum(inst.X @ W.T, 0.0)
+    best = min(float(np.sum((sum(s * A[:, j] for s, j in zip(sg, c)) - inst.y) ** 2))
+               for c in itertools.combinations_with_replacement(range(len(W)), 3)
+               for sg in itertools.product((1.0, -1.0), repeat=3))
+    assert g3.info["train_loss"] * len(inst.y) == pytest.approx(best, rel=1e-9)
+    assert pi.square_loss(g3, inst.X, inst.y) == pytest.approx(g3.info["train_loss"])
+
+
 def test_improper_learner_is_accurate_and_not_a_relu(easy):
     p = pi.improper_poly(easy.X, easy.y, 0.25)
     assert p.degree == 4 and p.n_features == math.comb(6, 4) == 15

@@ -23,10 +23,10 @@ Learners (every constant is our choice and is a module constant or an argument):
                      clipped to the unit ball against rounding: the output is proper); best empirical
                      square loss.  The net size is counted exactly before anything is enumerated and must
                      fit ``budget`` (else InputError, up front).
-``proper_relu_sum``  the same net and lift per unit, k in {1, 2} units with output weights in {+1, -1}:
-                     every sign pattern and every (unordered) pair of candidates, best empirical loss
-                     (for k = 2 by one Gram matrix of the candidates' activations).  ``budget`` bounds the
-                     number of combinations (net size for k = 1, N (N + 1) / 2 for k = 2).
+``proper_relu_sum``  the same net and lift per unit, any k >= 1 units with output weights in {+1, -1}:
+                     every sign pattern and every multiset of k candidates, best empirical loss (for
+                     k >= 2 by one Gram matrix of the candidates' activations).  ``budget`` bounds the
+                     number of combinations (net size for k = 1, C(N + k - 1, k) for k >= 2).
 ``improper_poly``    ridge least squares over all polynomials of total degree <= deg = ceil(POLY_C / eps)
                      in the d inputs, in the basis of products of normalised Legendre polynomials (the same
                      span as the monomials, better conditioned); C(d + deg, deg) features, ridge RIDGE.
@@ -46,7 +46,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import combinations_with_replacement
+from itertools import combinations_with_replacement, product
 
 import numpy as np
 
@@ -310,21 +310,21 @@ def proper_relu(X, y, eps, seed=None, *, rng=None, budget: int = NET_BUDGET, C=J
 
 def proper_relu_sum(X, y, eps, k: int = 2, seed=None, *, rng=None, budget: int = NET_BUDGET,
                     C=JL_C, clock=None) -> ReluSum:
-    """The proper learner for k in {1, 2} bounded-weight units with output weights in {+1, -1}."""
+    """The proper learner for k bounded-weight units with output weights in {+1, -1}: every multiset of k
+    candidates of the net (for k >= 3 as arrays of index tuples), every sign vector, best training loss."""
     clock = clock or time.perf_counter
     t0 = clock()
     X, y = _check_data(X, y)
     eps = _check_eps(eps)
     k = _check_pos_int("k", k)
     budget = _check_pos_int("budget", budget)
-    if k > 2:
-        raise InputError(f"proper_relu_sum enumerates k in {{1, 2}} units, got k = {k}")
     n, d = X.shape
     m = jl_dim(eps, C)
     N = net_size(m, eps, budget if k == 1 else None)
-    if k == 2 and N * (N + 1) // 2 > budget:
-        raise InputError(f"k = 2 units over an eps-net of {N} points (m = {m}, eps = {eps:g}) give "
-                         f"{N * (N + 1) // 2} pairs, over the budget {budget}")
+    combos = math.comb(N + k - 1, k)                    # multisets of k candidates
+    if k >= 2 and combos > budget:
+        raise InputError(f"k = {k} units over an eps-net of {N} points (m = {m}, eps = {eps:g}) give "
+                         f"{combos} {'pairs' if k == 2 else 'multisets'}, over the budget {budget}")
     m, P, W = _candidates(d, eps, _rng(seed, rng), max(budget, N), C)
     A = np.maximum(X @ W.T, 0.0)                       # (n, N)
     q = np.einsum("ij,ij->j", A, A)                   # |A_j|^2
@@ -334,6 +334,19 @@ def proper_relu_sum(X, y, eps, k: int = 2, seed=None, *, rng=None, budget: int =
         L = np.stack([q - 2 * r + yy, q + 2 * r + yy])  # signs +1, -1
         s, j = np.unravel_index(int(np.argmin(L)), L.shape)
         Wout, a, best = W[[j]], np.array([1.0 - 2 * s]), float(L[s, j])
+    elif k >= 3:
+        G = A.T @ A
+        idx = np.array(list(combinations_with_replacement(range(N), k)), dtype=np.int64).reshape(-1, k)
+        best, Wout, a = math.inf, None, None
+        for s_ in product((1.0, -1.0), repeat=k):
+            L = np.full(len(idx), yy)
+            for u in range(k):
+                L -= 2 * s_[u] * r[idx[:, u]]
+                for v in range(k):
+                    L += s_[u] * s_[v] * G[idx[:, u], idx[:, v]]
+            t = int(np.argmin(L))
+            if L[t] < best:
+                best, Wout, a = float(L[t]), W[idx[t]], np.array(s_)
     else:
         G = A.T @ A
         best, Wout, a = math.inf, None, None
@@ -345,7 +358,7 @@ def proper_relu_sum(X, y, eps, k: int = 2, seed=None, *, rng=None, budget: int =
             i, j = int(iu[0][t]), int(iu[1][t])
             if L[i, j] < best:
                 best, Wout, a = float(L[i, j]), W[[i, j]], np.array([s1, s2])
-    info = {"m": m, "net_size": N, "combinations": N if k == 1 else N * (N + 1) // 2,
+    info = {"m": m, "net_size": N, "combinations": combos,
             "train_loss": best / n, "time_s": clock() - t0}
     return ReluSum(Wout.copy(), a, info)
 
