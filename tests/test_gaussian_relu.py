@@ -139,3 +139,26 @@ def test_bad_input_is_one_line(call, msg):
     with pytest.raises(InputError, match=msg) as e:
         call()
     assert "\n" not in str(e.value)
+
+
+# -- exactrelu gaussian-relu ------------------------------------------------------------------------------------
+def test_cli_runs_and_prints_its_json():
+    import json
+    from helpers import cli
+    code, out, err = cli("gaussian-relu", "--d", 6, "--n", 20000, "--eta", "0.05", "--json")
+    r = json.loads(out)
+    assert code == (0 if r["held"] else 1) and r["noise"] == "random" and r["opt_kind"] == "exact"
+    assert r["loss"] >= r["opt"] - 1e-12 and r["loss_upper"] >= r["loss"] and r["held"] is True
+    code, out, err = cli("gaussian-relu", "--d", 6, "--n", 20000, "--noise", "adversarial", "--eta", "0.05")
+    assert code in (0, 1) and "C opt^(2/3) + eps" in out
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["--eta", "2"], "eta"), (["--eta", "x"], "--eta"), (["--noise", "laplace"], "noise"),
+    (["--d", "0"], "--d"), (["--n", "1.5"], "--n"), (["--d", "100", "--n", "1e9"], "memory limit"),
+    (["--method", "sgd"], "--method"), (["--delta", "1"], "--delta"), (["--C", "-1"], "--C"),
+    (["--noise", "boundary", "--eta", "0.3"], "eta")])
+def test_cli_bad_arguments_exit_2_one_line(argv, fragment):
+    from helpers import cli
+    code, out, err = cli("gaussian-relu", *argv)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and fragment in err, err

@@ -72,7 +72,7 @@ import numpy as np
 from ..errors import InputError
 
 __all__ = ["CHUNK", "GEN_BLOCK", "MEMORY_LIMIT", "T_GRID", "GUARANTEE_C", "GUARANTEE_EPS",
-           "GUARANTEE_DELTA", "NOISES", "Instance", "Fit", "memory_needed", "check_memory", "planted",
+           "GUARANTEE_DELTA", "NOISES", "Instance", "Fit", "guarantee_row", "memory_needed", "check_memory", "planted",
            "parity_embedded", "relu_kernel", "relu_kernel_quadrature", "population_loss", "opt_random",
            "angle", "empirical_loss", "learn", "chow", "localize", "fit_scale", "loss_upper_bound",
            "guarantee_check", "gd_baseline", "key_inequality_bound"]
@@ -611,6 +611,24 @@ def _opt_upper_iv(inst: Instance):
         flint.ctx.prec = old
 
 
+def guarantee_row(inst: Instance, fit: Fit, ub: dict, C: float, eps: float) -> dict:
+    """One instance's verdict: held iff the upper end of ``ub`` (:func:`loss_upper_bound`) is <= C opt^(2/3) +
+    eps, in mpmath intervals (opt: the exact closed form for random noise and none, else the exact upper
+    bound L(w*)).  Returns opt, opt_kind, loss (the closed form where it exists, else the sample mean),
+    loss_kind, loss_upper, bound and held."""
+    mp = _iv()
+    if inst.noise in ("random", "none"):
+        opt_iv = opt_random(_norm_iv(inst.w_star), inst.eta, iv=True)
+        loss, kind = population_loss(fit.w, inst), "closed form"
+    else:
+        opt_iv = _opt_upper_iv(inst)
+        loss, kind = ub["mean"], "test-sample mean"
+    opt_pos = mp.mpf([0, opt_iv.b]) if opt_iv.a < 0 else opt_iv   # opt >= 0
+    bound = _q(C) * opt_pos ** (mp.mpf(2) / 3) + _q(eps)
+    return {"opt": float(opt_iv.b), "opt_kind": inst.opt_kind, "loss": float(loss), "loss_kind": kind,
+            "loss_upper": ub["upper_f"], "bound": float(bound.a), "held": bool(ub["upper"].b <= bound.a)}
+
+
 def guarantee_check(quick: bool = True, *, C: float = GUARANTEE_C, eps: float = GUARANTEE_EPS,
                     delta: float = GUARANTEE_DELTA, method: str = "average", threshold: float | None = None,
                     learner=None, instances=None) -> list[dict]:
@@ -633,7 +651,6 @@ def guarantee_check(quick: bool = True, *, C: float = GUARANTEE_C, eps: float = 
                       for i, e in enumerate((0.01, 0.05, 0.2))]
         instances += [dict(noise="boundary", eta=e, d=d, n=n, m=m, seed=30 + i)
                       for i, e in enumerate((0.05, 0.2))]
-    mp = _iv()
     out = []
     for spec in instances:
         inst = planted(spec["d"], spec["n"], noise=spec["noise"], eta=spec["eta"], seed=spec["seed"])
@@ -641,17 +658,9 @@ def guarantee_check(quick: bool = True, *, C: float = GUARANTEE_C, eps: float = 
         fit = learn(inst.X, inst.y, method=method, ts=ts, learner=learner)
         test = inst.sample(spec["m"], seed=1000 + spec["seed"])
         ub = loss_upper_bound(fit.w, test, delta)
-        if inst.noise in ("random", "none"):
-            opt_iv = opt_random(_norm_iv(inst.w_star), inst.eta, iv=True)
-            loss = population_loss(fit.w, inst)
-        else:
-            opt_iv = _opt_upper_iv(inst)
-            loss = ub["mean"]
-        opt_pos = mp.mpf([0, opt_iv.b]) if opt_iv.a < 0 else opt_iv   # opt >= 0
-        bound = _q(C) * opt_pos ** (mp.mpf(2) / 3) + _q(eps)
-        held = bool(ub["upper"].b <= bound.a)
-        out.append({**spec, "opt": float(opt_iv.b), "opt_kind": inst.opt_kind, "loss": float(loss),
-                    "ci_upper": ub["upper_f"], "bound": float(bound.a), "held": held, "B": ub["B"],
+        row = guarantee_row(inst, fit, ub, C, eps)
+        out.append({**spec, "opt": row["opt"], "opt_kind": inst.opt_kind, "loss": row["loss"],
+                    "ci_upper": ub["upper_f"], "bound": row["bound"], "held": row["held"], "B": ub["B"],
                     "angle": angle(fit.w, inst.w_star), "t": fit.t, "method": fit.method,
                     "C": C, "eps": eps, "delta": delta})
     return out
