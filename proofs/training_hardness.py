@@ -209,7 +209,7 @@ def _split_yes(report, quick, hooks):
 
 def _no_instances(quick):
     """(name, n, edges, bias) of the NO instances whose certified optimum is computed."""
-    top, top_bias = (4, 3) if quick else (_no_max(False, 6), _no_max(False, 5))
+    top, top_bias = (4, 3) if quick else (_no_max(False, 6), 5)         # with biases: 5 (about 1 s a 6-vertex graph)
     out = [(f"atlas G{k}", n, e, False) for k, n, e in R.atlas_hypergraphs(top) if not R.is_two_colourable(n, e)]
     out += [(f"atlas G{k}", n, e, True) for k, n, e in R.atlas_hypergraphs(top_bias) if not R.is_two_colourable(n, e)]
     out += [(f"random n={n} {e}", n, e, False) for n, e in _random_no(1 if quick else 4)]

@@ -108,6 +108,7 @@ def test_the_atlas_bound_of_the_no_sides(monkeypatch):
     assert PROOF._no_max(False, 6) == 6 and PROOF._no_instances(False)[1:] == (6, 5)
     monkeypatch.setenv("EXACTRELU_ATLAS_NO", "7")
     assert PROOF._no_max(False, 6) == 7 and PROOF._no_max(True, 3) == 3
+    assert PROOF._no_instances(False)[1:] == (7, 5)         # two ReLUs with biases stay at 5 vertices
     monkeypatch.setenv("EXACTRELU_ATLAS_NO", "8")
     with pytest.raises(ValueError, match="EXACTRELU_ATLAS_NO"):
         PROOF._no_max(False, 6)
