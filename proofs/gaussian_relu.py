@@ -266,7 +266,8 @@ def _algorithm(report, quick, hooks):
     C, eps, delta = (float(hooks.get(key, dflt)) for key, dflt in
                      (("C", GR.GUARANTEE_C), ("eps", GR.GUARANTEE_EPS), ("delta", GR.GUARANTEE_DELTA)))
     with report.claim("algorithm.guarantee", ALG,
-                      f"the thresholding algorithm's square loss is <= C opt^(2/3) + eps with C = {C:g}, eps = {eps:g}: "
+                      f"(a statistical claim) the thresholding algorithm's square loss is <= C opt^(2/3) + eps with C = {C:g}, "
+                      f"eps = {eps:g}: "
                       f"on each fixed-seed planted instance the upper end of a (1 - delta) Hoeffding bound on the "
                       f"loss of its output (delta = {delta:g} per instance, a fresh sample; interval arithmetic) is "
                       f"below the bound (opt exact in closed form for random noise; for the adversaries L(w*) >= opt, "

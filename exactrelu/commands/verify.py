@@ -26,7 +26,9 @@ from ..progress import Progress, add_option, wanted
 
 HELP = "run every verification script in proofs/ and report what held"
 MEANING = ("VERIFIED means: held, decided in exact arithmetic, on each of the finitely many instances "
-           "listed for the claim; nothing is claimed outside them.")
+           "listed for the claim; nothing is claimed outside them.  A claim stated as statistical decides "
+           "exactly that a confidence bound computed from its seeded sample meets the bound; its statement "
+           "then holds with the confidence it states.")
 #: Distributions whose versions the report records ("not installed" where absent).
 DISTS = ("exactrelu", "numpy", "python-flint", "sympy", "mpmath", "networkx", "torch", "tqdm")
 NOT_RECORDED = "not recorded"
