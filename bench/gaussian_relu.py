@@ -49,9 +49,9 @@ def parse_args(argv=None):
 
 
 ARGS = parse_args() if __name__ == "__main__" else None
-if ARGS is not None and ARGS.blas_threads > 0:  # must precede the first import of numpy
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = str(ARGS.blas_threads)
+if ARGS is not None:  # must precede the first import of numpy (run as a script: bench/ is on sys.path)
+    from _blas import pin_threads
+    pin_threads(ARGS.blas_threads)
 
 import numpy as np  # noqa: E402
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from math import comb
 
+import numpy as np
+
 from ..errors import InputError, LimitReached
 from ..erm_kernel import FORMAT, MAX_HYPERPLANES, sorted_signs
 from ..numbers import fmt
@@ -225,7 +227,6 @@ def _quad(H, cvec, yy, t, zero):
 def _float_working_set(H, cvec, G, N, warm):
     """A float primal active-set method for min t'Ht - 2c't, G t <= 0: its final working set and point
     (a guess), or None."""
-    import numpy as np
     Hf = np.array([[float(v) for v in row] for row in H]).reshape(N, N)
     cf = np.array([float(v) for v in cvec])
     Gf = np.array([[float(v) for v in g] for g in G]).reshape(len(G), N)
@@ -234,7 +235,7 @@ def _float_working_set(H, cvec, G, N, warm):
 
 
 def _float_active_set(Hf, cf, Gf, warm):
-    import numpy as np
+    """The float active-set method on float arrays (warm: (t, working set) or None)."""
     N, nG = len(cf), len(Gf)
     scale = max(1.0, float(np.abs(Hf).max(initial=0)), float(np.abs(cf).max(initial=0)))
     tol = 1e-9 * scale
@@ -383,10 +384,6 @@ def _params(theta, k, D, d, signs):
 
 def _heuristic(xt, ys, k, signs, seed=0):
     """Float search (Adam from random starts); returns up to a few float theta vectors (a guess only)."""
-    try:
-        import numpy as np
-    except ImportError:          # pragma: no cover
-        return []
     X = np.array([[float(v) for v in x] for x in xt])
     Y = np.array([float(v) for v in ys])
     n, D = X.shape
@@ -430,8 +427,9 @@ class _Search:
         self.xt = [list(x) + [Fraction(1)] if bias else list(x) for x in pts]
         self.D = len(self.xt[0])
         self.N = k * self.D
-        self.C = [i for i in order if i in set(convex)]         # never branched: bounded by their convex terms
-        self.hyp = [(i, u) for i in order if i not in set(convex) for u in range(k)]
+        convex = set(convex)
+        self.C = [i for i in order if i in convex]              # never branched: bounded by their convex terms
+        self.hyp = [(i, u) for i in order if i not in convex for u in range(k)]
         self.realizable, self.deadline, self.sh = realizable, deadline, shared
         self.cons = []            # (G vector, (i, u), sg): G = sg * z
         self.pref = [[] for _ in range(k)]      # per unit: (global constraint index, G-sign, point)
@@ -440,8 +438,6 @@ class _Search:
         self.memo = shared.setdefault(("memo", tuple(order)), {})
         self.warm = [None]                          # (theta, working set) of the nearest QP above
         self.ext = self._extension()
-        import numpy as np
-        self.np = np
         M, Ac, yc, Gc, wc = self.ext
         self.fext = (np.array([[float(v) for v in a] for a in Ac]).reshape(len(Ac), M), np.array([float(v) for v in yc]),
                      np.array([[float(v) for v in g] for g in Gc]).reshape(len(Gc), M), np.array(wc, dtype=float))
@@ -451,19 +447,15 @@ class _Search:
     def probe(self):
         """The float value of the node's QP (lifted, decided points and convex points), a guess used only to
         skip exact QPs at nodes that will be split anyway; None when the float method does not finish."""
-        np, N, D, k = self.np, self.N, self.D, self.k
-        M = self.ext[0]
+        D, M = self.D, self.ext[0]
         Acf, ycf, Gcf, wcf = self.fext
-        sg = {(i, u): s_ for _, (i, u), s_ in self.cons}
         rows, ys = [], []
-        for i in {i for _, (i, _u), _s in self.cons}:
-            if all((i, u) in sg for u in range(k)):
-                a = np.zeros(M)
-                for u in range(k):
-                    if sg[(i, u)] == -1:
-                        a[u * D:(u + 1) * D] = self.signs[u] * self.xf[i]
-                rows.append(a)
-                ys.append(float(self.ys[i]))
+        for i, active in self.decided():
+            a = np.zeros(M)
+            for u in active:
+                a[u * D:(u + 1) * D] = self.signs[u] * self.xf[i]
+            rows.append(a)
+            ys.append(float(self.ys[i]))
         G = np.zeros((len(self.cons), M))
         for j, (_, (i, u), s_) in enumerate(self.cons):
             G[j, u * D:(u + 1) * D] = s_ * self.xf[i]
@@ -509,18 +501,21 @@ class _Search:
         z[u * self.D:(u + 1) * self.D] = self.xt[i]
         return z
 
+    def decided(self):
+        """(point, its active units) for every point whose k hyperplanes are decided on the current cone."""
+        sg = {(i, u): s for _, (i, u), s in self.cons}
+        return [(i, [u for u in range(self.k) if sg[(i, u)] == -1])
+                for i in {i for _, (i, _u), _s in self.cons} if all((i, u) in sg for u in range(self.k))]
+
     def rows(self):
         """Model rows a_i and labels of the decided points on the current cone."""
-        sg = {(i, u): s for _, (i, u), s in self.cons}
         A, y = [], []
-        for i in {i for _, (i, _u), _s in self.cons}:
-            if all((i, u) in sg for u in range(self.k)):
-                a = [_Z] * self.N
-                for u in range(self.k):
-                    if sg[(i, u)] == -1:
-                        a[u * self.D:(u + 1) * self.D] = [self.signs[u] * v for v in self.xt[i]]
-                A.append(a)
-                y.append(self.ys[i])
+        for i, active in self.decided():
+            a = [_Z] * self.N
+            for u in active:
+                a[u * self.D:(u + 1) * self.D] = [self.signs[u] * v for v in self.xt[i]]
+            A.append(a)
+            y.append(self.ys[i])
         return A, y
 
     def threshold(self):
@@ -529,6 +524,8 @@ class _Search:
     def node(self):
         if time.monotonic() > self.deadline:
             raise TimeoutError
+        if self.realizable and self.sh["best"] == 0:
+            raise StopIteration               # a zero-loss cell was found: the answer is yes
         self.sh["nodes"] += 1
         m = len(self.cons)
         if m % self.k == 0 and (m > 0 or self.sh["best"] == 0 or self.C):
@@ -536,8 +533,6 @@ class _Search:
                 vf, fw = self.probe()              # float: clearly no pruning here? then split without an exact QP
                 best = float(self.sh["best"])
                 if vf is not None and (vf <= 1e-7 * (1 + abs(vf)) if self.realizable else vf < best - 1e-7 * (1 + best)):
-                    if self.realizable and self.sh["best"] == 0:
-                        raise StopIteration
                     self.fwarm.append(fw)
                     try:
                         return self.branch(m)
@@ -565,8 +560,6 @@ class _Search:
                 self.warm.pop()
                 self.sh["bounds"].append(v)
                 return self._leaf(th, lam, M)
-            if self.realizable and self.sh["best"] == 0:
-                raise StopIteration
             try:
                 return self.branch(m)
             finally:
@@ -770,7 +763,8 @@ def erm(points, labels, relus: int = 1, bias: bool = False, *, realizable: bool 
     try:
         for signs in sorted_signs(k):
             cvx = set(convex_points(ys, signs)) if use_convex else set()
-            tord = _span_first(xt, ys, [i for i in order if i not in cvx], [i for i in order if i in cvx]) + [i for i in order if i in cvx]
+            last = [i for i in order if i in cvx]                 # convex points go last: never decided
+            tord = _span_first(xt, ys, [i for i in order if i not in cvx], last) + last
             s = _Search(pts, ys, k, bias, signs, tord, realizable, deadline, sh, cvx)
             trees.append({"a": signs, "order": tord, "tree": s.node()})
     except StopIteration:
